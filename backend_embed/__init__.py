@@ -1,0 +1,1 @@
+"""The embedded recorder backend: camera registry, database, media pipelines. Never imports Qt."""

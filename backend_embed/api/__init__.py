@@ -1,0 +1,70 @@
+"""The public surface of the backend: the only part of backend_embed the UI may import.
+
+Everything here is a plain immutable value, an enum, an error class or a Protocol.
+"""
+
+from backend_embed.api.dto import (
+    Camera,
+    CameraGroup,
+    CameraSpec,
+    CameraStatus,
+    CameraStatusInfo,
+    ExportFormat,
+    ImportReport,
+    ProbeOutcome,
+    ProbeResult,
+    RecordingSettings,
+    StreamRole,
+)
+from backend_embed.api.errors import (
+    BackendError,
+    CameraUrlError,
+    ConflictError,
+    CredentialError,
+    DatabaseError,
+    ImportFileError,
+    InvalidInputError,
+    LineError,
+    NotFoundError,
+)
+from backend_embed.api.events import (
+    BackendEvent,
+    CameraRemoved,
+    CamerasChanged,
+    CameraStatusChanged,
+    GroupsChanged,
+)
+from backend_embed.api.protocol import BackendApi, EventCallback, Unsubscribe
+from backend_embed.cameras.redaction import redact
+
+__all__ = [
+    "BackendApi",
+    "BackendError",
+    "BackendEvent",
+    "Camera",
+    "CameraGroup",
+    "CameraRemoved",
+    "CameraSpec",
+    "CameraStatus",
+    "CameraStatusChanged",
+    "CameraStatusInfo",
+    "CameraUrlError",
+    "CamerasChanged",
+    "ConflictError",
+    "CredentialError",
+    "DatabaseError",
+    "EventCallback",
+    "ExportFormat",
+    "GroupsChanged",
+    "ImportFileError",
+    "ImportReport",
+    "InvalidInputError",
+    "LineError",
+    "NotFoundError",
+    "ProbeOutcome",
+    "ProbeResult",
+    "RecordingSettings",
+    "StreamRole",
+    "Unsubscribe",
+    "redact",
+]

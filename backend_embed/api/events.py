@@ -1,0 +1,36 @@
+"""Facts the backend publishes. Subscribers may be called on the backend's loop: post, do not block."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend_embed.api.dto import Camera, CameraStatusInfo
+
+
+@dataclass(frozen=True, slots=True)
+class CamerasChanged:
+    """Cameras were added or changed; carries the new values."""
+
+    cameras: tuple[Camera, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CameraRemoved:
+    """A camera was deleted."""
+
+    camera_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupsChanged:
+    """Groups were added, renamed or removed: reload the list."""
+
+
+@dataclass(frozen=True, slots=True)
+class CameraStatusChanged:
+    """A camera's status changed."""
+
+    info: CameraStatusInfo
+
+
+BackendEvent = CamerasChanged | CameraRemoved | GroupsChanged | CameraStatusChanged

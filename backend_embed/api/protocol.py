@@ -1,0 +1,65 @@
+"""The BackendApi protocol: what the console may ask of a backend, embedded or remote."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from backend_embed.api.dto import (
+    Camera,
+    CameraGroup,
+    CameraSpec,
+    CameraStatusInfo,
+    ExportFormat,
+    ImportReport,
+    ProbeResult,
+    StreamRole,
+)
+from backend_embed.api.events import BackendEvent
+
+EventCallback = Callable[[BackendEvent], None]
+Unsubscribe = Callable[[], None]
+
+
+class BackendApi(Protocol):
+    """Every method runs on the backend's own event loop; the console reaches it through the worker thread.
+
+    Expected failures raise `BackendError` subclasses with an operator-ready `user_message`.
+    """
+
+    async def list_cameras(self) -> list[Camera]: ...
+
+    async def get_camera(self, camera_id: int) -> Camera: ...
+
+    async def add_camera(self, spec: CameraSpec) -> Camera: ...
+
+    async def update_camera(self, camera_id: int, spec: CameraSpec) -> Camera: ...
+
+    async def delete_camera(self, camera_id: int) -> None: ...
+
+    async def set_camera_enabled(self, camera_id: int, enabled: bool) -> Camera: ...
+
+    async def list_groups(self) -> list[CameraGroup]: ...
+
+    async def add_group(self, name: str) -> CameraGroup: ...
+
+    async def rename_group(self, group_id: int, name: str) -> CameraGroup: ...
+
+    async def delete_group(self, group_id: int) -> None: ...
+
+    async def probe_spec(self, spec: CameraSpec, stream: StreamRole = StreamRole.MAIN) -> ProbeResult:
+        """Test a camera that may not be saved yet (the "Test connection" button of the dialog)."""
+        ...
+
+    async def probe_camera(self, camera_id: int) -> CameraStatusInfo:
+        """Probe a saved camera's main stream and publish its new status."""
+        ...
+
+    async def camera_statuses(self) -> list[CameraStatusInfo]: ...
+
+    async def import_cameras(self, path: Path) -> ImportReport: ...
+
+    async def export_cameras(self, path: Path, fmt: ExportFormat) -> int: ...
+
+    def subscribe(self, callback: EventCallback) -> Unsubscribe: ...

@@ -1,0 +1,1 @@
+"""Camera registry: URLs, credentials, probing, import and export."""

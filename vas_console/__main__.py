@@ -1,0 +1,5 @@
+"""Allow `python -m vas_console`."""
+
+from vas_console.cli import main
+
+raise SystemExit(main())

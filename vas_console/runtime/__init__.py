@@ -1,0 +1,1 @@
+"""Qt-free runtime plumbing: the worker thread and its asyncio loop."""
