@@ -16,7 +16,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["QT_API"] = "pyside6"
 
 pytest_plugins = [
-    "tests.helpers.fixtures",
+    "tests.helpers.camsim_fixtures",
+    "tests.helpers.postgres",
+    "tests.helpers.display",
+    "tests.helpers.fake_backend",
 ]
 
 _FOLDER_MARKERS = {

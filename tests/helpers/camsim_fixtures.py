@@ -1,0 +1,1 @@
+"""Fixtures: camsim_fixtures (being written)."""

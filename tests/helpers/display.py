@@ -1,0 +1,1 @@
+"""Fixtures: display (being written)."""

@@ -1,0 +1,1 @@
+"""Fixtures: fake_backend (being written)."""
