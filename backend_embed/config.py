@@ -1,0 +1,60 @@
+"""Validated configuration of one backend host (embedded in the console or a headless recorder node)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend_embed.api.errors import InvalidInputError
+
+_SUPPORTED_URL_PREFIXES = ("sqlite+aiosqlite:///", "postgresql+psycopg://")
+
+
+@dataclass(frozen=True, slots=True)
+class BackendConfig:
+    """Where the backend keeps its data and how it talks to cameras.
+
+    Attributes:
+        database_url: `sqlite+aiosqlite:///<file>` (the default, one workstation) or
+            `postgresql+psycopg://user@host/db` (a site with several consoles and recorder nodes).
+        config_dir: private directory (0700) holding the credentials key file when no OS keyring exists.
+        data_dir: recordings, snapshots, database backups.
+        probe_timeout_s: how long a connection test may take before it is reported as a timeout.
+        probe_concurrency: how many cameras are probed at once at start-up.
+        recheck_interval_s: how often cameras that are not online are probed again (0 turns it off).
+    """
+
+    database_url: str
+    config_dir: Path
+    data_dir: Path
+    probe_timeout_s: float = 8.0
+    probe_concurrency: int = 4
+    recheck_interval_s: float = 30.0
+    prefer_keyring: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.database_url.startswith(_SUPPORTED_URL_PREFIXES):
+            raise InvalidInputError(
+                "The database URL must start with sqlite+aiosqlite:/// or postgresql+psycopg://.",
+                field="database_url",
+            )
+        if self.probe_timeout_s <= 0 or self.probe_concurrency < 1 or self.recheck_interval_s < 0:
+            raise InvalidInputError("Probe timeout, concurrency and interval must be positive.")
+
+    @classmethod
+    def local(cls, config_dir: Path, data_dir: Path, **overrides: float | bool) -> BackendConfig:
+        """The single-workstation default: a SQLite file in the data directory."""
+        url = f"sqlite+aiosqlite:///{data_dir / 'vas.sqlite3'}"
+        return cls(database_url=url, config_dir=config_dir, data_dir=data_dir, **overrides)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"

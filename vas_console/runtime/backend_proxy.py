@@ -1,0 +1,82 @@
+"""WorkerBackend: the BackendApi as seen from the GUI loop, every call forwarded to the worker loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backend_embed.api import (
+    BackendApi,
+    Camera,
+    CameraGroup,
+    CameraSpec,
+    CameraStatusInfo,
+    EventCallback,
+    ExportFormat,
+    ImportReport,
+    ProbeResult,
+    StreamRole,
+    Unsubscribe,
+)
+from vas_console.runtime.loop_thread import LoopThread
+
+
+class WorkerBackend:
+    """Implements BackendApi by running each coroutine of `backend` on `worker` and awaiting it here.
+
+    Event callbacks are passed through unchanged: they are called on the worker thread, so the UI relays them
+    to the GUI thread itself.
+    """
+
+    def __init__(self, backend: BackendApi, worker: LoopThread) -> None:
+        self._backend = backend
+        self._worker = worker
+
+    async def list_cameras(self) -> list[Camera]:
+        return await self._worker.call(self._backend.list_cameras())
+
+    async def get_camera(self, camera_id: int) -> Camera:
+        return await self._worker.call(self._backend.get_camera(camera_id))
+
+    async def add_camera(self, spec: CameraSpec) -> Camera:
+        return await self._worker.call(self._backend.add_camera(spec))
+
+    async def update_camera(self, camera_id: int, spec: CameraSpec) -> Camera:
+        return await self._worker.call(self._backend.update_camera(camera_id, spec))
+
+    async def delete_camera(self, camera_id: int) -> None:
+        await self._worker.call(self._backend.delete_camera(camera_id))
+
+    async def set_camera_enabled(self, camera_id: int, enabled: bool) -> Camera:
+        return await self._worker.call(self._backend.set_camera_enabled(camera_id, enabled))
+
+    async def list_groups(self) -> list[CameraGroup]:
+        return await self._worker.call(self._backend.list_groups())
+
+    async def add_group(self, name: str) -> CameraGroup:
+        return await self._worker.call(self._backend.add_group(name))
+
+    async def rename_group(self, group_id: int, name: str) -> CameraGroup:
+        return await self._worker.call(self._backend.rename_group(group_id, name))
+
+    async def delete_group(self, group_id: int) -> None:
+        await self._worker.call(self._backend.delete_group(group_id))
+
+    async def probe_spec(
+        self, spec: CameraSpec, stream: StreamRole = StreamRole.MAIN
+    ) -> ProbeResult:
+        return await self._worker.call(self._backend.probe_spec(spec, stream))
+
+    async def probe_camera(self, camera_id: int) -> CameraStatusInfo:
+        return await self._worker.call(self._backend.probe_camera(camera_id))
+
+    async def camera_statuses(self) -> list[CameraStatusInfo]:
+        return await self._worker.call(self._backend.camera_statuses())
+
+    async def import_cameras(self, path: Path) -> ImportReport:
+        return await self._worker.call(self._backend.import_cameras(path))
+
+    async def export_cameras(self, path: Path, fmt: ExportFormat) -> int:
+        return await self._worker.call(self._backend.export_cameras(path, fmt))
+
+    def subscribe(self, callback: EventCallback) -> Unsubscribe:
+        return self._backend.subscribe(callback)
