@@ -55,7 +55,9 @@ class LogBuffer(logging.Handler):
             self._listener = listener
 
 
-def configure_logging(log_file: Path | None, *, level: int = logging.INFO, console: bool = True) -> LogBuffer:
+def configure_logging(
+    log_file: Path | None, *, level: int = logging.INFO, console: bool = True
+) -> LogBuffer:
     """Configure the root logger once for the application. Returns the buffer the log view reads."""
     root = logging.getLogger()
     root.setLevel(level)

@@ -48,7 +48,9 @@ class BackendApi(Protocol):
 
     async def delete_group(self, group_id: int) -> None: ...
 
-    async def probe_spec(self, spec: CameraSpec, stream: StreamRole = StreamRole.MAIN) -> ProbeResult:
+    async def probe_spec(
+        self, spec: CameraSpec, stream: StreamRole = StreamRole.MAIN
+    ) -> ProbeResult:
         """Test a camera that may not be saved yet (the "Test connection" button of the dialog)."""
         ...
 
