@@ -16,8 +16,11 @@ MASK = "***"
 # userinfo is greedy up to the last "@" of the token, so raw "@", ":" and "/" inside a password are covered
 # (parse_camera_url accepts those). A path that contains "@" is over-masked, which is the safe direction.
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<userinfo>[^\s'\"<>]*)@")
+# any key ending in password/token/secret/api key (access_token, user_password, x-api-key), or a short one
 _QUERY_SECRET = re.compile(
-    r"(?P<key>[?&;](?:password|passwd|pass|pwd|auth|token|secret)=)(?P<value>[^&#\s]*)", re.IGNORECASE
+    r"(?P<key>[?&;](?:[a-z0-9_.\-]*(?:password|passwd|token|secret|api[_\-]?key)|pass|pwd|auth|key|sig|signature)=)"
+    r"(?P<value>[^&#\s]*)",
+    re.IGNORECASE,
 )
 
 
