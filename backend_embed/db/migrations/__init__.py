@@ -1,0 +1,1 @@
+"""Alembic migration scripts of the VAS Console schema (run through `backend_embed.db.migrate`)."""
