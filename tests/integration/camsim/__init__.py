@@ -1,0 +1,1 @@
+"""Integration tests of the simulated cameras against real GStreamer, ffmpeg and ffprobe."""
