@@ -38,7 +38,7 @@ class CameraConfig:
     Attributes:
         name: 1-32 characters of letters, digits, `_`, `.` or `-`; burned into every frame.
         codec: the encoding of both streams.
-        main_size: width and height of `/main`; both even.
+        main_size: width and height of `/main`; both even (multiples of 8 for MJPEG).
         sub_size: width and height of `/sub`; both even.
         fps: frames per second of both streams.
         gop: frames from one keyframe to the next.
@@ -64,6 +64,9 @@ class CameraConfig:
         for label, (width, height) in (("main_size", self.main_size), ("sub_size", self.sub_size)):
             if not (64 <= width <= 4096 and 64 <= height <= 4096) or width % 2 or height % 2:
                 raise ValueError(f"{label} {width}x{height} must be even and within 64..4096")
+            if self.codec == "mjpeg" and (width % 8 or height % 8):
+                # RTP/JPEG (RFC 2435) carries sizes in units of 8 pixels
+                raise ValueError(f"{label} {width}x{height} must be multiples of 8 for MJPEG")
         if not 1 <= self.fps <= 120:
             raise ValueError(f"fps {self.fps} must be within 1..120")
         if not 1 <= self.gop <= 1000:

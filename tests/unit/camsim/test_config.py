@@ -23,11 +23,12 @@ def test_camera_config_round_trips_through_json() -> None:
         {"name": "x", "codec": "vp8"},
         {"name": "x", "main_size": (641, 360)},
         {"name": "x", "sub_size": (32, 32)},
+        {"name": "x", "codec": "mjpeg", "sub_size": (320, 180)},
         {"name": "x", "fps": 0},
         {"name": "x", "gop": 0},
         {"name": "x", "source": "file"},
     ],
-    ids=["space", "empty", "codec", "odd-width", "tiny", "fps", "gop", "source"],
+    ids=["space", "empty", "codec", "odd-width", "tiny", "mjpeg-not-8", "fps", "gop", "source"],
 )
 def test_camera_config_rejects_invalid_values(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"."):
