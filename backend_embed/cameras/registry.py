@@ -270,9 +270,7 @@ class CameraRegistry:
         if group_names and len(group_names) != len(specs):
             raise ValueError("group_names must be empty or have one entry per spec")
         valid = [_validate_nth(index, spec) for index, spec in enumerate(specs, start=1)]
-        groups = [
-            validate_name(g, what="group", field_name="group") if g else None for g in group_names
-        ]
+        groups = [_group_name(g) if g else None for g in group_names]
         cameras, _created = await self._store_many(valid, groups or [None] * len(valid), ())
         return cameras
 
@@ -290,10 +288,9 @@ class CameraRegistry:
             raise ImportFileError(
                 f"Nothing was imported: {len(errors)} camera(s) cannot be added.", errors
             )
-        groups = [validate_name(g, what="group", field_name="group") for g in plan.group_names]
-        cameras, created = await self._store_many(
-            valid, [row.group_name for row in plan.cameras], groups
-        )
+        listed = [_group_name(g) for g in plan.group_names]
+        per_row = [_group_name(row.group_name) if row.group_name else None for row in plan.cameras]
+        cameras, created = await self._store_many(valid, per_row, listed)
         return ImportReport(added=tuple(c.name for c in cameras), groups_created=created)
 
     async def _store_many(
@@ -387,8 +384,17 @@ def _check_import_rows(
             errors.append(
                 LineError(row.line, "name", f"a camera named '{checked.name}' already exists")
             )
+        if row.group_name is not None:
+            try:
+                _group_name(row.group_name)
+            except InvalidInputError as exc:
+                errors.append(LineError(row.line, "group", exc.user_message))
         valid.append(checked)
     return valid, tuple(errors)
+
+
+def _group_name(name: str) -> str:
+    return validate_name(name, what="group", field_name="group")
 
 
 def _validate_nth(index: int, spec: CameraSpec) -> ValidCamera:

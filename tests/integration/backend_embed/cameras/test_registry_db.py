@@ -186,6 +186,15 @@ async def test_import_plan_lists_every_taken_name_by_line_and_stores_nothing(
     assert await registry.list_groups() == []
 
 
+async def test_import_plan_reports_an_unusable_group_name_by_line(
+    registry: CameraRegistry,
+) -> None:
+    with pytest.raises(ImportFileError) as caught:
+        await registry.import_plan(_plan((2, "A", None), (3, "B", "g" * 101)))
+    assert [(e.line, e.field) for e in caught.value.errors] == [(3, "group")]
+    assert await registry.list_cameras() == []
+
+
 async def test_the_fernet_cipher_plugs_in(database: Database) -> None:
     registry = CameraRegistry(database, FernetCipher(Fernet.generate_key()))
     camera = await registry.add_camera(
