@@ -1,0 +1,294 @@
+"""The main window: camera tree dock, camera overview, notices, log dock, menus and status bar."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
+
+from backend_embed.api import (
+    BackendApi,
+    BackendError,
+    BackendEvent,
+    GroupsChanged,
+    Unsubscribe,
+)
+from vas_console import __version__
+from vas_console.logsetup import LogBuffer
+from vas_console.ui import prompts
+from vas_console.ui.aio import TaskKeeper, async_slot
+from vas_console.ui.camera_actions import CameraActions
+from vas_console.ui.camera_overview import CameraOverview
+from vas_console.ui.camera_tree import CameraTreePanel, TreeSelection
+from vas_console.ui.event_relay import EventRelay
+from vas_console.ui.log_view import LogView
+from vas_console.ui.notices import NoticeBar, NoticeLevel
+from vas_console.ui.roster import CameraRoster
+
+logger = logging.getLogger(__name__)
+
+APP_NAME = "VAS Console"
+STATUS_MESSAGE_MS = 6000
+TREE_DOCK_WIDTH = 420
+
+
+class MainWindow(QMainWindow):
+    """The console's main window, driven through a `BackendApi`.
+
+    Lifecycle (the composition root): construct, `show()`, `await load()`; when `quit_requested` is
+    emitted (File > Quit or the window's close button), clean up and call `close_for_quit()`. The window
+    never closes itself: closing is the composition root's decision.
+
+    Signals:
+        quit_requested(): the operator asked to quit.
+    """
+
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        backend: BackendApi,
+        log_buffer: LogBuffer,
+        *,
+        database_kind: str = "",
+        title_suffix: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._backend = backend
+        self._unsubscribe: Unsubscribe | None = None
+        self._quitting = False
+        self.roster = CameraRoster()
+        self._tasks = TaskKeeper(self)
+        self._tasks.backend_failed.connect(self._on_tasks_backend_failed)
+        self._tasks.failed_unexpectedly.connect(self._on_tasks_failed_unexpectedly)
+        self._relay = EventRelay(self)
+        self._relay.event_received.connect(self._on_relay_event_received)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"{APP_NAME} — {title_suffix}" if title_suffix else APP_NAME)
+        self.commands = CameraActions(backend, self.roster, self._tasks, self)
+        self.commands.roster_changed.connect(self._on_actions_roster_changed)
+        self.commands.reload_requested.connect(self._on_actions_reload_requested)
+        self.commands.notice_posted.connect(self._on_actions_notice_posted)
+        self._build_central()
+        self._build_tree_dock()
+        self.log_view = LogView(log_buffer, self)
+        self._log_dock = self._dock(
+            "Log", "logDock", self.log_view, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self._log_dock.hide()
+        self._build_status_bar(database_kind)
+        self._build_menus()
+        self.resize(1360, 860)
+
+    @property
+    def tasks(self) -> TaskKeeper:
+        """The tasks this window started (menu actions, reloads)."""
+        return self._tasks
+
+    def _build_central(self) -> None:
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.notice_bar = NoticeBar(central)
+        notice_row = QWidget(central)
+        notice_layout = QVBoxLayout(notice_row)
+        notice_layout.setContentsMargins(12, 8, 12, 0)
+        notice_layout.addWidget(self.notice_bar)
+        self.overview = CameraOverview(self.roster, central)
+        self.overview.camera_clicked.connect(self._on_overview_camera_clicked)
+        self.overview.camera_activated.connect(self.commands.edit)
+        self.overview.context_menu_requested.connect(self._on_overview_context_menu_requested)
+        layout.addWidget(notice_row)
+        layout.addWidget(self.overview, 1)
+        self.setCentralWidget(central)
+
+    def _build_tree_dock(self) -> None:
+        self.tree = CameraTreePanel(self.roster, self)
+        self.tree.selection_changed.connect(self._on_tree_selection_changed)
+        self.tree.camera_activated.connect(self.commands.edit)
+        self.tree.context_menu_requested.connect(self.commands.popup_menu)
+        self._tree_dock = self._dock(
+            "Cameras", "cameraDock", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self._tree_dock.setMinimumWidth(300)
+        self.resizeDocks([self._tree_dock], [TREE_DOCK_WIDTH], Qt.Orientation.Horizontal)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self, database_kind: str) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        self.counts_label = QLabel("No cameras", self)
+        self.counts_label.setObjectName("cameraCounts")
+        self.database_label = QLabel(f"Database: {database_kind}" if database_kind else "", self)
+        self.database_label.setObjectName("databaseKind")
+        self.database_label.setVisible(bool(database_kind))
+        bar.addPermanentWidget(self.counts_label)
+        bar.addPermanentWidget(self.database_label)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.commands.import_cameras, self.commands.export_cameras])
+        file_menu.addSeparator()
+        self.quit_action = self._add(file_menu, "&Quit", self._on_quit_action_triggered, "Ctrl+Q")
+        cameras = bar.addMenu("&Cameras")
+        cameras.addActions(self.commands.camera_actions())
+        cameras.addSeparator()
+        cameras.addActions(self.commands.group_actions())
+        view = bar.addMenu("&View")
+        self._add(view, "&Reload", self._on_reload_action_triggered, "F5")
+        view.addSeparator()
+        tree_toggle = self._tree_dock.toggleViewAction()
+        tree_toggle.setText("&Camera list")
+        log_toggle = self._log_dock.toggleViewAction()
+        log_toggle.setText("&Log")
+        log_toggle.setShortcut(QKeySequence("Ctrl+L"))
+        self.log_action = log_toggle
+        view.addActions([tree_toggle, log_toggle])
+        view.addSeparator()
+        self.full_screen_action = self._add(
+            view, "&Full screen", self._on_full_screen_action_toggled, "F11"
+        )
+        self.full_screen_action.setCheckable(True)
+        help_menu = bar.addMenu("&Help")
+        self._add(help_menu, f"&About {APP_NAME}", self._on_about_action_triggered)
+
+    def _add(
+        self, menu: QMenu, text: str, slot: Callable[..., object], shortcut: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    async def load(self) -> None:
+        """Subscribe to backend events, then fetch groups, cameras and statuses and show them.
+
+        A `BackendError` is shown as a notice (View > Reload tries again); anything else propagates.
+        """
+        if self._unsubscribe is None:
+            self._unsubscribe = self._backend.subscribe(self._relay.post)
+        try:
+            groups = await self._backend.list_groups()
+            cameras = await self._backend.list_cameras()
+            statuses = await self._backend.camera_statuses()
+        except BackendError as exc:
+            self._on_tasks_backend_failed(exc)
+            return
+        self.roster.reset(groups, cameras, statuses)
+        self._refresh()
+        logger.info("Showing %d cameras in %d groups", len(cameras), len(groups))
+        self.statusBar().showMessage(f"Loaded {len(cameras)} cameras", STATUS_MESSAGE_MS)
+
+    def show_notice(self, text: str, level: NoticeLevel = NoticeLevel.INFO) -> None:
+        """Tell the operator something: the status bar line and the notice bar above the overview."""
+        self.statusBar().showMessage(text.splitlines()[0] if text else "", STATUS_MESSAGE_MS)
+        self.notice_bar.show_notice(text, level)
+
+    def show_fatal(self, message: str) -> None:
+        """The backend could not start: say so, and disable everything that needs it."""
+        self.commands.set_enabled(False)
+        self.show_notice(f"The console could not start: {message}", NoticeLevel.ERROR)
+        prompts.show_message(self, "VAS Console could not start", message, error=True)
+
+    def close_for_quit(self) -> None:
+        """Stop listening to the backend and the log, cancel running tasks and close the window."""
+        self._quitting = True
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._tasks.cancel_all()
+        self.log_view.detach()
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._quitting:
+            event.accept()
+            return
+        event.ignore()
+        self.quit_requested.emit()
+
+    def _refresh(self) -> None:
+        self.tree.refresh()
+        self.overview.refresh()
+        self.overview.set_selected(self.tree.selection().camera_id)
+        self.commands.set_selection(self.tree.selection())
+        counts = self.roster.counts()
+        self.counts_label.setText(counts.summary() if counts.total else "No cameras")
+
+    @async_slot
+    async def _reload_groups(self) -> None:
+        self.roster.set_groups(await self._backend.list_groups())
+        self._refresh()
+
+    @async_slot
+    async def _on_reload_action_triggered(self) -> None:
+        await self.load()
+
+    def _on_relay_event_received(self, event: BackendEvent) -> None:
+        if isinstance(event, GroupsChanged):
+            self._reload_groups()
+            return
+        self.roster.apply(event)
+        self._refresh()
+
+    def _on_actions_roster_changed(self) -> None:
+        self._refresh()
+
+    def _on_actions_reload_requested(self) -> None:
+        self._on_reload_action_triggered()
+
+    def _on_actions_notice_posted(self, text: str) -> None:
+        self.show_notice(text)
+
+    def _on_tasks_backend_failed(self, error: BackendError) -> None:
+        self.show_notice(error.user_message, NoticeLevel.ERROR)
+
+    def _on_tasks_failed_unexpectedly(self, _error: BaseException) -> None:
+        self.show_notice(
+            "Something went wrong: the details are in the log (View > Log).", NoticeLevel.ERROR
+        )
+
+    def _on_tree_selection_changed(self, selection: TreeSelection) -> None:
+        self.commands.set_selection(selection)
+        self.overview.set_selected(selection.camera_id)
+
+    def _on_overview_camera_clicked(self, camera_id: int) -> None:
+        self.tree.select_camera(camera_id)
+
+    def _on_overview_context_menu_requested(self, where: QPoint, camera_id: int) -> None:
+        self.tree.select_camera(camera_id)
+        self.commands.popup_menu(where, self.tree.selection())
+
+    def _on_quit_action_triggered(self) -> None:
+        self.quit_requested.emit()
+
+    def _on_full_screen_action_toggled(self, checked: bool) -> None:
+        if checked:
+            self.showFullScreen()
+        else:
+            self.showNormal()
+
+    def _on_about_action_triggered(self) -> None:
+        prompts.show_message(
+            self,
+            f"About {APP_NAME}",
+            f"{APP_NAME} {__version__}\n\nOperator console for video surveillance.",
+        )
