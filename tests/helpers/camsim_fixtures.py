@@ -104,18 +104,35 @@ def ffprobe_stream(url: str, *, transport: str = "tcp", timeout: float = 20.0) -
     return streams[0]
 
 
-def grab_gray_frame(url: str, width: int, height: int, *, timeout: float = 20.0) -> bytes:
+def grab_gray_frame(
+    url: str, width: int, height: int, *, skip_frames: int = 0, timeout: float = 20.0
+) -> bytes:
     """Return one frame from `url`, scaled to `width` x `height`, as 8-bit grayscale bytes.
 
-    ffmpeg starts with small probe sizes so the frame is recent (the stream's first keyframe).
+    The first frames ffmpeg delivers are up to about a second old (it buffers while probing the stream);
+    skip about a second's worth (`skip_frames`) to get a frame from the steady state.
     """
     ffmpeg = require_binary("ffmpeg")
     result = subprocess.run(
         [ffmpeg, "-v", "error", "-probesize", "32768", "-analyzeduration", "0",
-         "-rtsp_transport", "tcp", "-i", url, "-frames:v", "1", "-vf", f"scale={width}:{height}",
+         "-rtsp_transport", "tcp", "-i", url, "-frames:v", "1",
+         "-vf", f"select=gte(n\\,{skip_frames}),scale={width}:{height}",
          "-f", "rawvideo", "-pix_fmt", "gray", "-"],
         capture_output=True, timeout=timeout, check=False,
     )  # fmt: skip
     assert result.returncode == 0, f"ffmpeg failed: {result.stderr.decode(errors='replace')}"
     assert len(result.stdout) == width * height, f"got {len(result.stdout)} bytes"
     return result.stdout
+
+
+def probe_packets(url: str, seconds: float, *, transport: str = "tcp") -> list[dict[str, Any]]:
+    """Return ffprobe's packets (`pts_time`, `flags`) of the video stream for the first `seconds`."""
+    ffprobe = require_binary("ffprobe")
+    result = subprocess.run(
+        [ffprobe, "-v", "error", "-rtsp_transport", transport, "-select_streams", "v:0",
+         "-show_entries", "packet=pts_time,flags", "-read_intervals", f"%+{seconds}", "-of", "json", url],
+        capture_output=True, text=True, timeout=seconds + 20, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, f"ffprobe failed: {result.stderr}"
+    packets: list[dict[str, Any]] = json.loads(result.stdout).get("packets", [])
+    return packets
