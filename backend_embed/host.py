@@ -1,0 +1,228 @@
+"""BackendHost: the embedded backend. Starts its services in order, stops them in reverse, implements BackendApi.
+
+Must be started and used on one asyncio loop (the console's worker loop, or a recorder node's main loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from backend_embed.api.dto import (
+    Camera,
+    CameraGroup,
+    CameraSpec,
+    CameraStatusInfo,
+    ExportFormat,
+    ImportReport,
+    ProbeResult,
+    StreamRole,
+)
+from backend_embed.api.errors import BackendError, InvalidInputError
+from backend_embed.api.events import CameraRemoved, CamerasChanged, GroupsChanged
+from backend_embed.api.protocol import EventCallback, Unsubscribe
+from backend_embed.cameras import transfer
+from backend_embed.cameras.credentials import load_or_create_cipher
+from backend_embed.cameras.monitor import CameraMonitor
+from backend_embed.cameras.probe import probe_stream
+from backend_embed.cameras.registry import CameraRegistry
+from backend_embed.cameras.urls import parse_camera_url, with_credentials
+from backend_embed.config import BackendConfig
+from backend_embed.db.engine import Database
+from backend_embed.db.migrate import upgrade_to_head
+from backend_embed.events import EventBus
+
+logger = logging.getLogger(__name__)
+
+
+class BackendNotStartedError(RuntimeError):
+    """A BackendApi method was called before `start()` or after `stop()`: a bug in the caller."""
+
+
+async def _probe(url: str, timeout_s: float, secrets: Sequence[str]) -> ProbeResult:
+    return await probe_stream(url, timeout=timeout_s, secrets=secrets)
+
+
+class BackendHost:
+    """The backend of one workstation or recorder node.
+
+    `start()` migrates the database (SQLite is backed up first), opens it, loads the credentials key and starts
+    the camera monitor. `stop()` undoes that in reverse. Every other method requires a started host.
+    """
+
+    def __init__(self, config: BackendConfig) -> None:
+        self._config = config
+        self._bus = EventBus()
+        self._db: Database | None = None
+        self._registry: CameraRegistry | None = None
+        self._monitor: CameraMonitor | None = None
+
+    @property
+    def config(self) -> BackendConfig:
+        return self._config
+
+    @property
+    def registry(self) -> CameraRegistry:
+        if self._registry is None:
+            raise BackendNotStartedError("backend host is not started")
+        return self._registry
+
+    @property
+    def monitor(self) -> CameraMonitor:
+        if self._monitor is None:
+            raise BackendNotStartedError("backend host is not started")
+        return self._monitor
+
+    async def start(self) -> None:
+        config = self._config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        logger.info(
+            "Starting backend (database: %s)", "SQLite" if config.is_sqlite else "PostgreSQL"
+        )
+        await asyncio.to_thread(upgrade_to_head, config.database_url, backup_dir=config.backup_dir)
+        self._db = await Database.open(config.database_url)
+        try:
+            cipher = await asyncio.to_thread(
+                load_or_create_cipher, config.config_dir, prefer_keyring=config.prefer_keyring
+            )
+            self._registry = CameraRegistry(self._db, cipher)
+            self._monitor = CameraMonitor(
+                self._bus,
+                self._url_with_secrets,
+                _probe,
+                timeout_s=config.probe_timeout_s,
+                concurrency=config.probe_concurrency,
+                recheck_interval_s=config.recheck_interval_s,
+            )
+            self._monitor.start(await self._registry.list_cameras())
+        except BaseException:
+            await self._db.dispose()
+            self._db = self._registry = None
+            raise
+        logger.info("Backend started")
+
+    async def stop(self) -> None:
+        """Stop services in reverse order. Safe to call twice or after a failed start."""
+        monitor, self._monitor = self._monitor, None
+        db, self._db = self._db, None
+        self._registry = None
+        try:
+            if monitor is not None:
+                await monitor.stop()
+        finally:
+            if db is not None:
+                await db.dispose()
+        logger.info("Backend stopped")
+
+    def subscribe(self, callback: EventCallback) -> Unsubscribe:
+        return self._bus.subscribe(callback)
+
+    # cameras -------------------------------------------------------------------------------------------
+
+    async def list_cameras(self) -> list[Camera]:
+        return await self.registry.list_cameras()
+
+    async def get_camera(self, camera_id: int) -> Camera:
+        return await self.registry.get_camera(camera_id)
+
+    async def add_camera(self, spec: CameraSpec) -> Camera:
+        camera = await self.registry.add_camera(spec)
+        logger.info("Camera added: %s", camera.name)
+        self._changed(camera)
+        return camera
+
+    async def update_camera(self, camera_id: int, spec: CameraSpec) -> Camera:
+        camera = await self.registry.update_camera(camera_id, spec)
+        logger.info("Camera updated: %s", camera.name)
+        self._changed(camera)
+        return camera
+
+    async def delete_camera(self, camera_id: int) -> None:
+        await self.registry.delete_camera(camera_id)
+        self.monitor.forget(camera_id)
+        logger.info("Camera %d deleted", camera_id)
+        self._bus.publish(CameraRemoved(camera_id))
+
+    async def set_camera_enabled(self, camera_id: int, enabled: bool) -> Camera:
+        camera = await self.registry.set_camera_enabled(camera_id, enabled)
+        logger.info("Camera %s %s", camera.name, "enabled" if enabled else "disabled")
+        self._changed(camera)
+        return camera
+
+    def _changed(self, *cameras: Camera) -> None:
+        for camera in cameras:
+            self.monitor.track(camera)
+        self._bus.publish(CamerasChanged(tuple(cameras)))
+
+    # groups --------------------------------------------------------------------------------------------
+
+    async def list_groups(self) -> list[CameraGroup]:
+        return await self.registry.list_groups()
+
+    async def add_group(self, name: str) -> CameraGroup:
+        group = await self.registry.add_group(name)
+        self._bus.publish(GroupsChanged())
+        return group
+
+    async def rename_group(self, group_id: int, name: str) -> CameraGroup:
+        group = await self.registry.rename_group(group_id, name)
+        self._bus.publish(GroupsChanged())
+        return group
+
+    async def delete_group(self, group_id: int) -> None:
+        await self.registry.delete_group(group_id)
+        self._bus.publish(GroupsChanged())
+        # its cameras are now ungrouped
+        self._bus.publish(CamerasChanged(tuple(await self.registry.list_cameras())))
+
+    # probing -------------------------------------------------------------------------------------------
+
+    async def probe_spec(
+        self, spec: CameraSpec, stream: StreamRole = StreamRole.MAIN
+    ) -> ProbeResult:
+        """Test a camera from the dialog's fields, before it is saved."""
+        raw = spec.main_url if stream is StreamRole.MAIN else spec.sub_url
+        if not raw:
+            raise InvalidInputError("This camera has no sub stream URL.", field="sub_url")
+        parsed = parse_camera_url(raw, field_name=f"{stream.value}_url")
+        username = spec.username or parsed.username
+        password = spec.password if spec.password else parsed.password
+        url = with_credentials(parsed.url, username, password)
+        return await probe_stream(url, timeout=self._config.probe_timeout_s, secrets=[password])
+
+    async def probe_camera(self, camera_id: int) -> CameraStatusInfo:
+        return await self.monitor.probe(camera_id)
+
+    async def camera_statuses(self) -> list[CameraStatusInfo]:
+        return self.monitor.statuses()
+
+    async def _url_with_secrets(
+        self, camera_id: int, role: StreamRole
+    ) -> tuple[str, Sequence[str]]:
+        _username, password = await self.registry.credentials(camera_id)
+        return await self.registry.stream_url(camera_id, role), [password] if password else []
+
+    # import and export ---------------------------------------------------------------------------------
+
+    async def import_cameras(self, path: Path) -> ImportReport:
+        """Import a JSON or CSV file: every row is validated first, then all are added in one transaction."""
+        plan = await asyncio.to_thread(transfer.parse_import, path)
+        report = await self.registry.import_plan(plan)
+        logger.info("Imported %d cameras from %s", len(report.added), path.name)
+        if report.groups_created:
+            self._bus.publish(GroupsChanged())
+        cameras = [c for c in await self.registry.list_cameras() if c.name in set(report.added)]
+        self._changed(*cameras)
+        return report
+
+    async def export_cameras(self, path: Path, fmt: ExportFormat) -> int:
+        cameras = await self.registry.list_cameras()
+        groups = {g.id: g.name for g in await self.registry.list_groups()}
+        count = await asyncio.to_thread(transfer.export_cameras, path, fmt, cameras, groups)
+        logger.info("Exported %d cameras to %s", count, path.name)
+        return count
+
+
+__all__ = ["BackendError", "BackendHost", "BackendNotStartedError"]
