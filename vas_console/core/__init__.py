@@ -1,0 +1,1 @@
+"""Qt-free console state and services: demo setup, settings, layouts."""
