@@ -17,6 +17,7 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtWidgets import QApplication
+from shiboken6 import Shiboken
 
 from backend_embed.api import BackendError
 
@@ -123,17 +124,21 @@ class TaskKeeper(QObject):
 
     def _on_task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        # A task cancelled while its widget closed may end after Qt deleted this object: log only.
+        alive = Shiboken.isValid(self)
         try:
             task.result()
         except asyncio.CancelledError:
             logger.debug("Task %s cancelled", task.get_name())
         except BackendError as exc:
             logger.info("%s failed: %s", task.get_name(), exc)
-            self.backend_failed.emit(exc)
+            if alive:
+                self.backend_failed.emit(exc)
         except Exception as exc:
             logger.exception("Unexpected error in %s", task.get_name())
-            self.failed_unexpectedly.emit(exc)
-        if not self._tasks:
+            if alive:
+                self.failed_unexpectedly.emit(exc)
+        if alive and not self._tasks:
             self.became_idle.emit()
 
 

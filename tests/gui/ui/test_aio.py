@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from shiboken6 import Shiboken
 
 from backend_embed.api import BackendError, NotFoundError
 from vas_console.ui.aio import TaskKeeper, async_slot, run_app, wait_for_signal
@@ -138,3 +139,23 @@ def test_qtbot_waits_still_wait_after_run_app(qtbot: QtBot, qapp: QApplication) 
     qapp.setQuitOnLastWindowClosed(True)
     with pytest.raises(qtbot.TimeoutError):
         qtbot.waitSignal(emitter.fired, timeout=200).wait()
+
+
+def test_a_task_ending_after_its_keeper_was_deleted_is_only_logged(
+    qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="vas_console.ui.aio")
+    keeper = TaskKeeper()
+    release = asyncio.Event()
+
+    async def fail_later() -> None:
+        await release.wait()
+        raise NotFoundError("gone")
+
+    task = keeper.start(fail_later(), name="late")
+    keeper.deleteLater()
+    qtbot.waitUntil(lambda: not Shiboken.isValid(keeper))
+    release.set()
+
+    qtbot.waitUntil(task.done)
+    assert "late failed: gone" in caplog.text
