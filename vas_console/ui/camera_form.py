@@ -43,6 +43,9 @@ FIELD_ALIASES = {
     "recording.max_bytes": "max_size",
     "max_bytes": "max_size",
     "recording.stream": "stream",
+    "recording_stream": "stream",
+    "recording_max_age_days": "max_age",
+    "recording_max_bytes": "max_size",
 }
 
 

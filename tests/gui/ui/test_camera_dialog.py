@@ -255,3 +255,38 @@ def test_edit_test_connection_uses_the_saved_camera_when_the_password_is_kept(
     qtbot.waitUntil(lambda: dialog.probe_label.text().startswith("✓"))
     assert [c.args for c in fake_backend.calls_to("probe_camera")] == [(camera.id,)]
     assert fake_backend.calls_to("probe_spec") == []
+
+
+@pytest.mark.parametrize(
+    ("field", "key"),
+    [
+        ("name", "name"),
+        ("main_url", "main_url"),
+        ("url", "main_url"),
+        ("sub_url", "sub_url"),
+        ("group_id", "group"),
+        ("tags", "tags"),
+        ("location", "location"),
+        ("recording_stream", "stream"),
+        ("recording_max_age_days", "max_age"),
+        ("recording_max_bytes", "max_size"),
+    ],
+)
+def test_backend_field_names_map_to_the_form_fields(
+    open_dialog: OpenDialog, field: str, key: str
+) -> None:
+    dialog = open_dialog()
+
+    dialog.form.show_error(field, "Not acceptable.")
+
+    assert dialog.form.error_text(key) == "Not acceptable."
+    assert not dialog.form.general_error.isVisibleTo(dialog)
+
+
+def test_error_for_an_unknown_field_shows_under_the_form(open_dialog: OpenDialog) -> None:
+    dialog = open_dialog()
+
+    dialog.form.show_error("", "The database is busy.")
+
+    assert dialog.form.general_error.isVisibleTo(dialog)
+    assert dialog.form.general_error.text() == "The database is busy."
