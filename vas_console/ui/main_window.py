@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 APP_NAME = "VAS Console"
 STATUS_MESSAGE_MS = 6000
 TREE_DOCK_WIDTH = 420
+LOG_DOCK_HEIGHT = 170
 
 
 class MainWindow(QMainWindow):
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self._log_dock = self._dock(
             "Log", "logDock", self.log_view, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self.resizeDocks([self._log_dock], [LOG_DOCK_HEIGHT], Qt.Orientation.Vertical)
         self._log_dock.hide()
         self._build_status_bar(database_kind)
         self._build_menus()
