@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.helpers.postgres",
     "tests.helpers.display",
     "tests.helpers.fake_backend",
+    "tests.helpers.qt_async",
 ]
 
 _FOLDER_MARKERS = {
@@ -39,7 +40,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _private_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Point HOME and the XDG directories at a fresh directory, so no test touches the real user's files."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
