@@ -78,8 +78,14 @@ class ServerChannel:
         """Return the server's process id."""
         return self._process.pid
 
-    def stderr_tail(self) -> str:
-        """Return the server's last stderr lines."""
+    def stderr_tail(self, settle: float = 0.0) -> str:
+        """Return the server's last stderr lines.
+
+        Args:
+            settle: seconds to wait for the server to finish writing them (it exits), when it is failing.
+        """
+        if settle > 0:
+            self._threads[1].join(timeout=settle)
         return "\n".join(self._stderr)
 
     def _read_stdout(self, stream: IO[bytes]) -> None:
@@ -108,7 +114,9 @@ class ServerChannel:
             stdin.write(encode_line(message))
             stdin.flush()
         except (BrokenPipeError, ValueError) as exc:
-            raise CamSimError(f"the camera server is gone: {exc}\n{self.stderr_tail()}") from exc
+            raise CamSimError(
+                f"the camera server is gone: {exc}\n{self.stderr_tail(settle=2)}"
+            ) from exc
 
     def receive(self, timeout: float) -> dict[str, Any]:
         """Return the server's next message (`{"event": "eof"}` once its stdout closed).
@@ -135,16 +143,12 @@ class ServerChannel:
                 reply = self.receive(timeout)
                 if reply is _EOF or reply.get("event") == "eof":
                     self._messages.put(_EOF)
-                    raise CamSimError(f"the camera server exited\n{self.stderr_tail()}")
+                    raise CamSimError(f"the camera server exited\n{self.stderr_tail(settle=2)}")
                 if reply.get("id") == request_id:
                     break
         if not reply.get("ok"):
             raise CamSimError(f"the camera server refused {command}: {reply.get('error')}")
         return reply
-
-    def poll(self) -> int | None:
-        """Return the server's exit status, or None while it runs."""
-        return self._process.poll()
 
     def wait(self, timeout: float | None = None) -> int:
         """Wait for the server to exit and return its status.

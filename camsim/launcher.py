@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Literal
 from urllib.parse import quote
 
@@ -125,15 +126,16 @@ class SimulatedCameras:
         try:
             message = channel.receive(deadline - time.monotonic())
         except CamSimError as exc:
-            raise CamSimError(f"{exc}\n{channel.stderr_tail()}") from None
+            raise CamSimError(f"{exc}\n{channel.stderr_tail(settle=2)}") from None
         if message.get("event") == EVENT_READY:
             return {str(name): int(port) for name, port in message["ports"].items()}
         if message.get("event") == EVENT_FAILED:
             raise CamSimError(
-                f"camera server failed: {message.get('error')}\n{channel.stderr_tail()}"
+                f"camera server failed: {message.get('error')}\n{channel.stderr_tail(settle=2)}"
             )
-        channel.wait(timeout=5)
-        raise CamSimError(f"camera server exited before it was ready\n{channel.stderr_tail()}")
+        raise CamSimError(
+            f"camera server exited before it was ready\n{channel.stderr_tail(settle=2)}"
+        )
 
     def url(self, camera: str, stream: StreamName = "main", *, credentials: bool = True) -> str:
         """Return the RTSP URL of `camera`'s `stream`, with the user and password in it by default.
@@ -233,6 +235,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)  # unwinds through main's `finally`, which stops the server
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve cameras until Ctrl-C; print their URLs. Returns the exit status."""
     args = _parser().parse_args(argv)
@@ -251,15 +257,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     cameras = SimulatedCameras(
         configs, credentials=credentials, host=args.host, workdir=args.workdir
     )
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         cameras.start(timeout=120)
-    except CamSimError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    try:
         for name in cameras.cameras:
             print(f"{name}: {cameras.url(name, 'main')}  {cameras.url(name, 'sub')}", flush=True)
         status = cameras.wait()
+    except CamSimError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0
     finally:

@@ -86,17 +86,22 @@ class CamSimServer:
             GLib.IOCondition.IN | GLib.IOCondition.HUP | GLib.IOCondition.ERR,
             self._on_stdin,
         )
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, self._on_signal)
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, self._on_sigterm)
+        # Ctrl-C in a terminal reaches the whole process group: the launcher handles it and stops us
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, self._on_sigint)
         _send({"event": EVENT_READY, "ports": ports, "pid": os.getpid()})
         self._loop.run()
         for camera in self.cameras.values():
             camera.close()
 
-    def _on_signal(self) -> bool:
-        logger.info("Stopping on a signal")
+    def _on_sigterm(self) -> bool:
+        logger.info("Stopping on SIGTERM")
         self._loop.quit()
         return False  # GLib.SOURCE_REMOVE
+
+    def _on_sigint(self) -> bool:
+        logger.debug("Ignoring SIGINT: the launcher stops the server")
+        return True  # GLib.SOURCE_CONTINUE
 
     def _on_stdin(self, _channel: GLib.IOChannel, _condition: GLib.IOCondition) -> bool:
         chunk = os.read(sys.stdin.fileno(), 65536)

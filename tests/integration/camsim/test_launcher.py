@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
@@ -112,3 +113,31 @@ def test_start_failure_raises_with_the_servers_error(tmp_path: Path) -> None:
 def test_duplicate_camera_names_are_rejected() -> None:
     with pytest.raises(ValueError, match="unique"):
         SimulatedCameras([CameraConfig("a"), CameraConfig("a")])
+
+
+def test_cli_prints_urls_and_stops_its_server_on_ctrl_c() -> None:
+    require_camsim_components()
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "camsim.launcher", "--cameras", "2", "--main-size", "320x240",
+         "--sub-size", "160x120", "--user", "u", "--password", "p", "--auth", "basic"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert cli.stdout is not None
+        lines = [cli.stdout.readline() for _ in range(2)]
+        assert [line.split(":")[0] for line in lines] == ["cam1", "cam2"]
+        url = lines[0].split()[1]
+        assert url.startswith("rtsp://u:p@127.0.0.1:")
+        assert ffprobe_stream(url)["width"] == 320
+        server_pids = [child.pid for child in psutil.Process(cli.pid).children()]
+
+        cli.send_signal(signal.SIGINT)
+
+        assert cli.wait(15) == 0
+        assert server_pids
+        assert all(_gone(pid) for pid in server_pids)
+    finally:
+        cli.kill()
+        cli.wait(10)
+        if cli.stdout is not None:
+            cli.stdout.close()

@@ -42,3 +42,13 @@ def test_server_path_holds_only_the_camsim_package_root(monkeypatch: pytest.Monk
     assert env["PYTHONPATH"] == str(package_root())
     assert "PYTHONHOME" not in env
     assert (package_root() / "camsim" / "__init__.py").samefile(Path(camsim.__file__ or ""))
+
+
+def test_start_with_a_missing_interpreter_raises_and_cleans_up(tmp_path: Path) -> None:
+    cameras = SimulatedCameras([CameraConfig("a")], python=str(tmp_path / "no-python"))
+
+    with pytest.raises(CamSimError, match="cannot start the camera server"):
+        cameras.start(timeout=5)
+
+    with pytest.raises(CamSimError, match="not running"):
+        _ = cameras.pid
