@@ -1,7 +1,8 @@
 """Fixtures: fake_backend, an in-memory BackendApi that records calls and lets a test script answers.
 
 What is real: URL validation (`parse_camera_url`, the backend's own), the DTOs, errors and events.
-What is fake: storage (dicts), probing (answers the test sets), import (a JSON list of camera objects).
+What is fake: storage (dicts), probing (answers the test sets), import (a JSON list of camera objects),
+recording (recorder statuses, recorded spans and the storage report are whatever the test sets).
 Event callbacks run synchronously on the calling thread, as a backend on the GUI loop would call them.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +30,9 @@ from backend_embed.api import (
     CameraStatus,
     CameraStatusChanged,
     CameraStatusInfo,
+    CameraStorage,
     ConflictError,
+    Coverage,
     EventCallback,
     ExportFormat,
     GroupsChanged,
@@ -38,6 +41,13 @@ from backend_embed.api import (
     NotFoundError,
     ProbeOutcome,
     ProbeResult,
+    ProtectedRange,
+    RecorderState,
+    RecorderStatus,
+    RecorderStatusChanged,
+    Span,
+    StorageAlert,
+    StorageReport,
     StreamRole,
     Unsubscribe,
 )
@@ -45,6 +55,16 @@ from backend_embed.cameras.urls import parse_camera_url
 
 ONLINE_PROBE = ProbeResult(
     ProbeOutcome.OK, "ok", codec="h264", width=1280, height=720, fps=25.0, elapsed_s=0.4
+)
+GB = 1_000_000_000
+EMPTY_STORAGE = StorageReport(
+    root="/var/lib/vas-console/recordings",
+    total_bytes=1000 * GB,
+    free_bytes=1000 * GB,
+    recordings_bytes=0,
+    protected_bytes=0,
+    cameras=(),
+    projected_days=None,
 )
 
 
@@ -63,6 +83,12 @@ class FakeBackend:
         `probe_results[role]` answers `probe_spec`; `probe_gate`, when set, holds every probe until the test
         sets it; `failures[method]` makes the next call of that method raise the given error; `emit(event)`
         publishes an event to subscribers. `seed_*` methods fill the store without publishing events.
+
+    Recording:
+        `recorders` answers `recorder_statuses` (`seed_recorder` fills it, `set_recorder` also publishes
+        `RecorderStatusChanged`); `storage` answers `storage_report` (`alert_storage` replaces it and
+        publishes `StorageAlert`); `spans[(camera_id, stream)]` are the recorded spans `coverage` clips;
+        `protected` holds the ranges `protect_range` made and `unprotect_range` did not remove.
     """
 
     def __init__(self) -> None:
@@ -77,6 +103,10 @@ class FakeBackend:
         }
         self.probe_gate: asyncio.Event | None = None
         self.failures: dict[str, BackendError] = {}
+        self.recorders: dict[tuple[int, StreamRole], RecorderStatus] = {}
+        self.storage: StorageReport = EMPTY_STORAGE
+        self.spans: dict[tuple[int, StreamRole], list[Span]] = {}
+        self.protected: dict[int, ProtectedRange] = {}
         self._subscribers: list[EventCallback] = []
         self._ids = itertools.count(1)
 
@@ -116,6 +146,24 @@ class FakeBackend:
         """Record a status and publish it, as the backend's monitor would."""
         self.statuses[info.camera_id] = info
         self.emit(CameraStatusChanged(info))
+
+    def seed_recorder(self, camera_id: int, state: RecorderState, **fields: Any) -> RecorderStatus:
+        """Store a recorder status (of the camera's recorded stream unless `stream=` is given)."""
+        stream = fields.pop("stream", None) or self.cameras[camera_id].recording.stream
+        status = RecorderStatus(camera_id, stream, state, **fields)
+        self.recorders[(camera_id, stream)] = status
+        return status
+
+    def set_recorder(self, status: RecorderStatus) -> None:
+        """Store a recorder status and publish it, as the backend's stream supervisor would."""
+        self.recorders[(status.camera_id, status.stream)] = status
+        self.emit(RecorderStatusChanged(status))
+
+    def alert_storage(self, message: str, report: StorageReport | None = None) -> None:
+        """Publish a `StorageAlert`; `report` (default: the current one) becomes the current report."""
+        if report is not None:
+            self.storage = report
+        self.emit(StorageAlert(message, self.storage))
 
     def calls_to(self, name: str) -> list[Call]:
         return [c for c in self.calls if c.name == name]
@@ -275,6 +323,53 @@ class FakeBackend:
         path.write_text(json.dumps(rows), encoding="utf-8")
         return len(rows)
 
+    async def recorder_statuses(self) -> list[RecorderStatus]:
+        self._record("recorder_statuses")
+        return list(self.recorders.values())
+
+    async def coverage(
+        self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole = StreamRole.MAIN
+    ) -> Coverage:
+        """Clips `spans[(camera_id, stream)]` to the range, merges touching spans, derives the gaps."""
+        self._record("coverage", camera_id, start_ms, end_ms, stream)
+        self._camera(camera_id)
+        if end_ms <= start_ms:
+            raise InvalidInputError("The end of the range must come after its start.")
+        spans = _merge(
+            Span(max(s.start_ms, start_ms), min(s.end_ms, end_ms))
+            for s in self.spans.get((camera_id, stream), [])
+            if s.end_ms > start_ms and s.start_ms < end_ms
+        )
+        gaps, cursor = [], start_ms
+        for span in spans:
+            if span.start_ms > cursor:
+                gaps.append(Span(cursor, span.start_ms))
+            cursor = span.end_ms
+        if cursor < end_ms:
+            gaps.append(Span(cursor, end_ms))
+        return Coverage(camera_id, stream, start_ms, end_ms, tuple(spans), tuple(gaps))
+
+    async def storage_report(self) -> StorageReport:
+        self._record("storage_report")
+        return self.storage
+
+    async def protect_range(
+        self, camera_id: int | None, start_ms: int, end_ms: int, reason: str
+    ) -> ProtectedRange:
+        self._record("protect_range", camera_id, start_ms, end_ms, reason)
+        if camera_id is not None:
+            self._camera(camera_id)
+        if end_ms <= start_ms:
+            raise InvalidInputError("The end of the range must come after its start.")
+        protected = ProtectedRange(next(self._ids), camera_id, start_ms, end_ms, reason)
+        self.protected[protected.id] = protected
+        return protected
+
+    async def unprotect_range(self, range_id: int) -> None:
+        self._record("unprotect_range", range_id)
+        if self.protected.pop(range_id, None) is None:
+            raise NotFoundError("This protected range no longer exists.")
+
     def subscribe(self, callback: EventCallback) -> Unsubscribe:
         self._subscribers.append(callback)
 
@@ -283,6 +378,18 @@ class FakeBackend:
                 self._subscribers.remove(callback)
 
         return unsubscribe
+
+
+def _merge(spans: Iterable[Span]) -> list[Span]:
+    """Sorted spans with overlapping or touching ones joined."""
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: s.start_ms):
+        if merged and span.start_ms <= merged[-1].end_ms:
+            last = merged[-1]
+            merged[-1] = Span(last.start_ms, max(last.end_ms, span.end_ms))
+        else:
+            merged.append(span)
+    return merged
 
 
 def seed_demo(backend: FakeBackend) -> dict[str, Camera]:
@@ -326,6 +433,28 @@ def seed_demo(backend: FakeBackend) -> dict[str, Camera]:
             location="Yard, east",
         ),
     }
+
+
+def demo_storage(cameras: Iterable[Camera], now_ms: int) -> StorageReport:
+    """A 2 TB volume, 38 % free, shared unevenly by `cameras` (the first records the most)."""
+    shares = []
+    for rank, camera in enumerate(cameras):
+        size = (520 - 110 * rank) * GB if rank < 4 else 4 * GB
+        days = 14 - 3 * rank if rank < 4 else 1
+        bitrate = size * 8 / (days * 86_400)
+        shares.append(
+            CameraStorage(camera.id, size, now_ms - days * 86_400_000, now_ms - 4_000, bitrate)
+        )
+    recorded = sum(s.bytes for s in shares)
+    return StorageReport(
+        root="/var/lib/vas-console/recordings",
+        total_bytes=2000 * GB,
+        free_bytes=760 * GB,
+        recordings_bytes=recorded,
+        protected_bytes=37 * GB,
+        cameras=tuple(shares),
+        projected_days=19.6,
+    )
 
 
 @pytest.fixture
