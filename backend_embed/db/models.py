@@ -122,6 +122,33 @@ class RecordingSegmentRow(Base):
     discontinuity: Mapped[bool] = mapped_column(default=False)
 
 
+class RecordingRunRow(Base):
+    """A stretch of contiguous segments of one camera stream, pre-merged so coverage never reads segment rows.
+
+    Maintained in the same transaction as the segments (`backend_embed.recording.runs`). A run holds segments
+    that follow each other within a small tolerance and never spans more than `RUN_MAX_MS` (one hour), so a
+    time-range query looks back at most one hour and a run is rebuilt from at most an hour of segments.
+    `size_bytes` lets the storage report sum weeks of recording from a few hundred rows.
+    """
+
+    __tablename__ = "recording_runs"
+    __table_args__ = (
+        CheckConstraint(_in("stream", STREAM_ROLES), name="stream"),
+        CheckConstraint("end_ms >= start_ms", name="end_after_start"),
+        CheckConstraint("segment_count > 0", name="segment_count_positive"),
+        CheckConstraint("size_bytes >= 0", name="size_not_negative"),
+        Index("ix_recording_runs_timeline", "camera_id", "stream", "start_ms", "end_ms"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    stream: Mapped[str] = mapped_column(String(8))
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
+    segment_count: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+
+
 class ProtectedRangeRow(Base):
     """A time range retention must never delete: for one camera, or for all when `camera_id` is NULL."""
 
