@@ -1,0 +1,1 @@
+"""Continuous recording, the index side: segment index, indexer, batching writer, retention, recovery, storage."""
