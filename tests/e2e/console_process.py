@@ -43,6 +43,7 @@ class ConsoleRun:
     stdout: str
     stderr: str
     launched_ms: int
+    exited_ms: int
     descendants: tuple[Descendant, ...]
     survivors: tuple[str, ...] = field(default=())
     leftover_tmp: tuple[str, ...] = field(default=())
@@ -103,12 +104,14 @@ def run_console(
         finally:
             if process.poll() is None:
                 _kill_tree(process)
+            exited_ms = int(time.time() * 1000)
             survivors = _reap_survivors(token, seen)
     return ConsoleRun(
         returncode=returncode,
         stdout=stdout_path.read_text(errors="replace"),
         stderr=stderr_path.read_text(errors="replace"),
         launched_ms=launched_ms,
+        exited_ms=exited_ms,
         descendants=tuple(seen.values()),
         survivors=survivors,
         leftover_tmp=tuple(sorted(str(p.relative_to(tmpdir)) for p in tmpdir.iterdir())),
