@@ -1,4 +1,5 @@
-"""The console's copy of the camera list: cameras, groups and statuses, and how each camera is described.
+"""The console's copy of the camera list: cameras, groups, statuses and recorder states, and how a camera is
+described.
 
 Qt-free: the tree model and the overview render from it. It never holds a password; `Camera` carries only
 `has_password`.
@@ -6,8 +7,9 @@ Qt-free: the tree model and the overview render from it. It never holds a passwo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 from backend_embed.api import (
     BackendEvent,
@@ -18,7 +20,16 @@ from backend_embed.api import (
     CameraStatus,
     CameraStatusChanged,
     CameraStatusInfo,
+    RecorderStatus,
+    RecorderStatusChanged,
+    StreamRole,
     redact,
+)
+from vas_console.ui.recording_state import (
+    PROBLEMS,
+    RecordingIndicator,
+    recording_indicator,
+    recording_tooltip_lines,
 )
 
 UNGROUPED = "Ungrouped"
@@ -53,6 +64,22 @@ class Counts:
         return " · ".join(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class RecordingCounts:
+    """How many cameras should record, how many do, and how many are losing recording right now."""
+
+    expected: int
+    recording: int
+    failing: int
+
+    def summary(self) -> str:
+        """A status bar line such as `Recording 2/3 · 1 failing`, or `Recording off`."""
+        if not self.expected:
+            return "Recording off"
+        line = f"Recording {self.recording}/{self.expected}"
+        return f"{line} · {self.failing} failing" if self.failing else line
+
+
 def effective_status(camera: Camera, info: CameraStatusInfo | None) -> CameraStatus:
     """A disabled camera is DISABLED whatever was last measured; a camera never probed is UNKNOWN."""
     if not camera.enabled:
@@ -82,8 +109,14 @@ def status_detail(camera: Camera, info: CameraStatusInfo | None) -> str:
     return label
 
 
-def camera_tooltip(camera: Camera, info: CameraStatusInfo | None, group_name: str) -> str:
-    """Plain-text tooltip: name, URLs (credential-free, redacted again for safety), group, location, tags."""
+def camera_tooltip(
+    camera: Camera,
+    info: CameraStatusInfo | None,
+    group_name: str,
+    recorder: RecorderStatus | None = None,
+) -> str:
+    """Plain-text tooltip: name, URLs (credential-free, redacted again for safety), group, location, tags,
+    reachability, then recording (state, stream, transcoding, restarts, last segment)."""
     lines = [camera.name, f"Main: {redact(camera.main_url)}"]
     if camera.sub_url:
         lines.append(f"Sub: {redact(camera.sub_url)}")
@@ -93,27 +126,38 @@ def camera_tooltip(camera: Camera, info: CameraStatusInfo | None, group_name: st
     if camera.tags:
         lines.append(f"Tags: {', '.join(camera.tags)}")
     lines.append(f"Status: {status_detail(camera, info)}")
+    lines.extend(recording_tooltip_lines(camera, recorder))
     return "\n".join(lines)
 
 
 class CameraRoster:
-    """The cameras, groups and statuses the UI shows; updated from backend answers and events."""
+    """The cameras, groups, statuses and recorder states the UI shows; updated from answers and events.
 
-    def __init__(self) -> None:
+    Recorder states are kept per camera stream; a camera shows the state of the stream it records. A
+    reconnect countdown (`retry_in_s`) is counted down from when the state arrived, on `clock`.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._cameras: dict[int, Camera] = {}
         self._groups: dict[int, CameraGroup] = {}
         self._statuses: dict[int, CameraStatusInfo] = {}
+        self._recorders: dict[tuple[int, StreamRole], tuple[RecorderStatus, float]] = {}
 
     def reset(
         self,
         groups: Iterable[CameraGroup],
         cameras: Iterable[Camera],
         statuses: Iterable[CameraStatusInfo],
+        recorders: Iterable[RecorderStatus] = (),
     ) -> None:
         """Replace everything with a fresh load."""
         self._groups = {g.id: g for g in groups}
         self._cameras = {c.id: c for c in cameras}
         self._statuses = {s.camera_id: s for s in statuses if s.camera_id in self._cameras}
+        self._recorders = {}
+        for recorder in recorders:
+            self.put_recorder(recorder)
 
     def set_groups(self, groups: Iterable[CameraGroup]) -> None:
         self._groups = {g.id: g for g in groups}
@@ -133,6 +177,8 @@ class CameraRoster:
     def remove_camera(self, camera_id: int) -> None:
         self._cameras.pop(camera_id, None)
         self._statuses.pop(camera_id, None)
+        for key in [k for k in self._recorders if k[0] == camera_id]:
+            del self._recorders[key]
 
     def put_status(self, info: CameraStatusInfo) -> bool:
         """Record a status. Returns False (and ignores it) when the camera is unknown."""
@@ -141,14 +187,26 @@ class CameraRoster:
         self._statuses[info.camera_id] = info
         return True
 
+    def put_recorder(self, status: RecorderStatus) -> bool:
+        """Record a recorder state. Returns False (and ignores it) when the camera is unknown."""
+        if status.camera_id not in self._cameras:
+            return False
+        self._recorders[(status.camera_id, status.stream)] = (status, self._clock())
+        return True
+
     def apply(self, event: BackendEvent) -> None:
-        """Apply an event that carries its data; `GroupsChanged` needs a reload by the caller."""
+        """Apply an event that carries its data; `GroupsChanged` needs a reload by the caller.
+
+        `StorageAlert` is not the roster's business and is ignored.
+        """
         if isinstance(event, CamerasChanged):
             self.put_cameras(event.cameras)
         elif isinstance(event, CameraRemoved):
             self.remove_camera(event.camera_id)
         elif isinstance(event, CameraStatusChanged):
             self.put_status(event.info)
+        elif isinstance(event, RecorderStatusChanged):
+            self.put_recorder(event.status)
 
     def cameras(self) -> list[Camera]:
         """All cameras sorted by name (case-insensitive)."""
@@ -181,6 +239,39 @@ class CameraRoster:
 
     def status(self, camera: Camera) -> CameraStatus:
         return effective_status(camera, self._statuses.get(camera.id))
+
+    def recorder_status(self, camera: Camera) -> RecorderStatus | None:
+        """The state of the stream `camera` records, with `retry_in_s` counted down to now."""
+        entry = self._recorders.get((camera.id, camera.recording.stream))
+        if entry is None:
+            return None
+        status, received = entry
+        if status.retry_in_s is None:
+            return status
+        left = max(0.0, status.retry_in_s - (self._clock() - received))
+        return replace(status, retry_in_s=left)
+
+    def recording(self, camera: Camera) -> RecordingIndicator:
+        return recording_indicator(camera, self.recorder_status(camera))
+
+    def counting_down(self) -> bool:
+        """True while a camera's recorder waits to reconnect with time left: views tick each second."""
+        for camera in self._cameras.values():
+            status = self.recorder_status(camera)
+            indicator = recording_indicator(camera, status)
+            if indicator is RecordingIndicator.RECONNECTING and status and status.retry_in_s:
+                return True
+        return False
+
+    def recording_counts(self, cameras: Iterable[Camera] | None = None) -> RecordingCounts:
+        """Recording counts over `cameras` (default: all)."""
+        chosen = list(self._cameras.values() if cameras is None else cameras)
+        shown = [self.recording(c) for c in chosen]
+        return RecordingCounts(
+            expected=sum(1 for i in shown if i is not RecordingIndicator.OFF),
+            recording=shown.count(RecordingIndicator.RECORDING),
+            failing=sum(1 for i in shown if i in PROBLEMS),
+        )
 
     def counts(self, cameras: Iterable[Camera] | None = None) -> Counts:
         """Counts over `cameras` (default: all)."""
