@@ -1,4 +1,4 @@
-"""The central camera overview: one card per camera (name, status, probe summary), in sections by group."""
+"""The central camera overview: one card per camera (status, probe summary, recording), in sections by group."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ from PySide6.QtWidgets import (
 from backend_embed.api import Camera, CameraStatus, CameraStatusInfo, redact
 from vas_console.ui import theme
 from vas_console.ui.flow_layout import FlowLayout
+from vas_console.ui.recording_state import (
+    RecordingIndicator,
+    recording_detail,
+    recording_extras,
+    recording_pill,
+)
 from vas_console.ui.roster import CameraRoster, camera_tooltip, status_label
 
 CARD_WIDTH = 272
@@ -28,7 +34,12 @@ _EMPTY_HINT = "No cameras yet.\n\nAdd one with Cameras > Add camera…\nor impor
 
 
 class CameraCard(QFrame):
-    """A camera's card: status badge, name, status, probe summary or failure reason, location and tags.
+    """A camera's card: status badge, name, recording pill, status, probe summary or failure reason,
+    recording line, location and tags.
+
+    Reachability is on the left (badge, coloured edge, status word), recording on the right of the name
+    (the pill: `● REC` outlined while recording, filled amber or red when recording is being lost) and in
+    its own line (why, transcoding, restarts).
 
     Signals:
         clicked(int): the card was clicked (camera id).
@@ -48,18 +59,21 @@ class CameraCard(QFrame):
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self._badge = QLabel(self)
         self.name_label = self._label("cardName")
+        self.recording_pill = self._label("recordingPill")
         self.status_label = self._label("cardStatus")
         self.detail_label = self._label("cardDetail")
+        self.recording_label = self._label("cardRecording")
         self.place_label = self._label("cardPlace")
         top = QHBoxLayout()
         top.setSpacing(8)
         top.addWidget(self._badge)
         top.addWidget(self.name_label, 1)
+        top.addWidget(self.recording_pill)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(3)
         layout.addLayout(top)
-        for label in (self.status_label, self.detail_label, self.place_label):
+        for label in (self.status_label, self.detail_label, self.recording_label, self.place_label):
             layout.addWidget(label)
 
     def _label(self, name: str) -> QLabel:
@@ -72,27 +86,43 @@ class CameraCard(QFrame):
         """Fill the card from the roster's view of `camera`."""
         info = roster.status_info(camera.id)
         status = roster.status(camera)
+        recorder = roster.recorder_status(camera)
         self._badge.setPixmap(theme.status_icon(status).pixmap(16, 16))
-        self._set_elided(self.name_label, camera.name)
         self.status_label.setText(status_label(status))
         self._set_elided(self.detail_label, _detail(status, info))
+        self._show_recording(camera, roster)
         place = " · ".join(p for p in (camera.location, ", ".join(camera.tags)) if p)
         self._set_elided(self.place_label, place or roster.group_name(camera.group_id))
-        self.setToolTip(camera_tooltip(camera, info, roster.group_name(camera.group_id)))
+        self.setToolTip(camera_tooltip(camera, info, roster.group_name(camera.group_id), recorder))
         key = theme.status_key(status)
         for widget in (self, self.status_label):
-            if widget.property("status") != key:
-                widget.setProperty("status", key)
-                theme.repolish(widget)
+            _set_style_property(widget, "status", key)
+
+    def _show_recording(self, camera: Camera, roster: CameraRoster) -> None:
+        recorder = roster.recorder_status(camera)
+        indicator = roster.recording(camera)
+        self.recording_pill.setText(recording_pill(indicator, recorder))
+        self.recording_pill.setToolTip(recording_detail(camera, recorder))
+        _set_style_property(self.recording_pill, "rec", indicator.value)
+        _set_style_property(self.recording_label, "rec", indicator.value)
+        line = recording_detail(camera, recorder)
+        extras = recording_extras(recorder)
+        if indicator is RecordingIndicator.RECORDING and extras:
+            line = f"Recording · {extras}"  # the stream is in the tooltip: keep the line short
+        self._set_elided(self.recording_label, line)
+        self.recording_pill.ensurePolished()
+        room = _TEXT_WIDTH - self.recording_pill.sizeHint().width() - 8
+        self._set_elided(self.name_label, camera.name, room)
 
     def set_selected(self, selected: bool) -> None:
         if bool(self.property("selected")) != selected:
             self.setProperty("selected", selected)
             theme.repolish(self)
 
-    def _set_elided(self, label: QLabel, text: str) -> None:
+    def _set_elided(self, label: QLabel, text: str, width: int = _TEXT_WIDTH) -> None:
+        label.ensurePolished()  # the style sheet sets the font the text is measured with
         metrics = label.fontMetrics()
-        label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, _TEXT_WIDTH))
+        label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -107,6 +137,13 @@ class CameraCard(QFrame):
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         self.clicked.emit(self.camera_id)
         self.context_menu_requested.emit(event.globalPos(), self.camera_id)
+
+
+def _set_style_property(widget: QWidget, name: str, value: str) -> None:
+    """Set a dynamic property the style sheet matches; repolish only when it changed."""
+    if widget.property(name) != value:
+        widget.setProperty(name, value)
+        theme.repolish(widget)
 
 
 def _detail(status: CameraStatus, info: CameraStatusInfo | None) -> str:
@@ -124,15 +161,21 @@ def _detail(status: CameraStatus, info: CameraStatusInfo | None) -> str:
 
 
 class StatTile(QFrame):
-    """A big number with a caption (`2` / `Online`), topped with its status colour."""
+    """A big number with a caption (`2` / `Online`), topped with its status or recording colour."""
 
     def __init__(
-        self, caption: str, status: CameraStatus | None, parent: QWidget | None = None
+        self,
+        caption: str,
+        kind: CameraStatus | RecordingIndicator | None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("statTile")
-        self.setProperty("status", theme.status_key(status) if status is not None else "")
-        self.setMinimumWidth(96)
+        if isinstance(kind, CameraStatus):
+            self.setProperty("status", theme.status_key(kind))
+        elif kind is not None:
+            self.setProperty("rec", kind.value)
+        self.setMinimumWidth(92)
         self.value_label = QLabel("0", self)
         self.value_label.setObjectName("statValue")
         caption_label = QLabel(caption, self)
@@ -147,12 +190,14 @@ class StatTile(QFrame):
         self.value_label.setText(str(value))
 
 
-_TILES = (
+_TILES: tuple[tuple[str, CameraStatus | RecordingIndicator | None], ...] = (
     ("Cameras", None),
     ("Online", CameraStatus.ONLINE),
     ("Offline", CameraStatus.OFFLINE),
     ("Auth failed", CameraStatus.AUTH_FAILED),
     ("Disabled", CameraStatus.DISABLED),
+    ("Recording", RecordingIndicator.RECORDING),
+    ("Rec. failing", RecordingIndicator.FAILED),
 )
 
 
@@ -196,12 +241,16 @@ class CameraOverview(QScrollArea):
         self.empty_hint = QLabel(_EMPTY_HINT, canvas)
         self.empty_hint.setObjectName("emptyHint")
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        heading = QHBoxLayout()
-        heading.addWidget(self.title)
-        heading.addStretch(1)
-        heading.setSpacing(10)
+        # The tiles wrap under each other when the overview is narrow (the storage dock is open).
+        tile_row = QWidget(canvas)
+        tile_row.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        tile_flow = FlowLayout(tile_row, spacing=10)
         for tile in self.tiles.values():
-            heading.addWidget(tile)
+            tile_flow.addWidget(tile)
+        heading = QVBoxLayout()
+        heading.setSpacing(8)
+        heading.addWidget(self.title)
+        heading.addWidget(tile_row)
         self._column.addLayout(heading)
         self._column.addWidget(self.empty_hint)
         self._column.addStretch(1)
@@ -215,9 +264,7 @@ class CameraOverview(QScrollArea):
         """Bring cards and sections in step with the roster."""
         roster = self._roster
         cameras = roster.cameras()
-        by_status = Counter(roster.status(c) for c in cameras)
-        for caption, status in _TILES:
-            self.tiles[caption].set_value(by_status[status] if status else len(cameras))
+        self._count(cameras)
         self.empty_hint.setVisible(not cameras)
         for section in self._sections.values():
             while section.flow.takeAt(0) is not None:
@@ -230,6 +277,32 @@ class CameraOverview(QScrollArea):
         if cameras:
             self._place_sections(wanted)
         self._update_cards(cameras)
+
+    def refresh_cards(self) -> None:
+        """Update what the cards and tiles say, without laying them out again (the countdown's tick).
+
+        Must only be called when the roster holds the same cameras as at the last `refresh()`.
+        """
+        cameras = self._roster.cameras()
+        self._count(cameras)
+        for camera in cameras:
+            card = self._cards.get(camera.id)
+            if card is not None:
+                card.show_camera(camera, self._roster)
+
+    def _count(self, cameras: list[Camera]) -> None:
+        by_status = Counter(self._roster.status(c) for c in cameras)
+        recording = self._roster.recording_counts(cameras)
+        for caption, kind in _TILES:
+            if kind is None:
+                value = len(cameras)
+            elif isinstance(kind, CameraStatus):
+                value = by_status[kind]
+            elif kind is RecordingIndicator.RECORDING:
+                value = recording.recording
+            else:
+                value = recording.failing
+            self.tiles[caption].set_value(value)
 
     def _place_sections(self, wanted: list[int | None]) -> None:
         roster = self._roster

@@ -1,4 +1,4 @@
-"""The camera tree: groups as folders ("Ungrouped" last), each camera with its status icon and line."""
+"""The camera tree: groups as folders ("Ungrouped" last), each camera with its status and recording."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from backend_embed.api import Camera, CameraStatus
 from vas_console.ui import theme
+from vas_console.ui.recording_state import PROBLEMS, recording_badge
 from vas_console.ui.roster import UNGROUPED, CameraRoster, camera_tooltip, status_detail
 
 CAMERA_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -35,6 +36,8 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 
 # The group key of the "Ungrouped" folder; real group ids are positive.
 UNGROUPED_KEY = -1
+
+NAME_COLUMN, STATUS_COLUMN, RECORDING_COLUMN = range(3)
 
 _FAILING = (CameraStatus.OFFLINE, CameraStatus.AUTH_FAILED)
 
@@ -53,21 +56,24 @@ def _key(group_id: int | None) -> int:
 
 
 def _row() -> list[QStandardItem]:
-    items = [QStandardItem(), QStandardItem()]
+    items = [QStandardItem(), QStandardItem(), QStandardItem()]
     for item in items:
         item.setEditable(False)
     return items
 
 
 class CameraTreeModel(QStandardItemModel):
-    """Two columns (camera, status), kept in step with a `CameraRoster` without resetting the view.
+    """Three columns (camera, status, recording), kept in step with a `CameraRoster` in place.
+
+    Reachability (the probes) and recording are separate columns, each with its own icon, so neither hides
+    the other: a camera can be online and yet not recording.
 
     `sync()` updates rows in place, so expansion and selection survive status changes and edits.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(0, 2, parent)
-        self.setHorizontalHeaderLabels(["Camera", "Status"])
+        super().__init__(0, 3, parent)
+        self.setHorizontalHeaderLabels(["Camera", "Status", "Recording"])
         self._groups: dict[int, list[QStandardItem]] = {}
         self._cameras: dict[int, list[QStandardItem]] = {}
 
@@ -114,11 +120,17 @@ class CameraTreeModel(QStandardItemModel):
             items[0].setIcon(_folder_icon())
             items[0].setData(key, GROUP_KEY_ROLE)
             self.appendRow(items)
-        counts = roster.counts(roster.cameras_in(None if key == UNGROUPED_KEY else key))
+        members = roster.cameras_in(None if key == UNGROUPED_KEY else key)
+        counts = roster.counts(members)
+        recording = roster.recording_counts(members)
         items[0].setText(name)
         items[0].setData((1 if key == UNGROUPED_KEY else 0, name.casefold()), SORT_ROLE)
         items[1].setText(f"{counts.online}/{counts.total - counts.disabled} online")
         items[1].setForeground(QBrush(QColor(theme.TEXT_DIM)))
+        items[2].setText(f"{recording.recording}/{recording.expected} REC")
+        items[2].setToolTip(recording.summary())
+        colour = theme.REC_RED if recording.failing else theme.TEXT_DIM
+        items[2].setForeground(QBrush(QColor(colour)))
 
     def _update_camera(self, camera: Camera, roster: CameraRoster) -> None:
         folder = self._groups[_key(roster.home_group_id(camera))][0]
@@ -132,7 +144,8 @@ class CameraTreeModel(QStandardItemModel):
             folder.appendRow(old.takeRow(items[0].row()))
         info = roster.status_info(camera.id)
         status = roster.status(camera)
-        tooltip = camera_tooltip(camera, info, roster.group_name(camera.group_id))
+        recorder = roster.recorder_status(camera)
+        tooltip = camera_tooltip(camera, info, roster.group_name(camera.group_id), recorder)
         items[0].setText(camera.name)
         items[0].setIcon(theme.status_icon(status))
         items[0].setData((0, camera.name.casefold()), SORT_ROLE)
@@ -141,6 +154,11 @@ class CameraTreeModel(QStandardItemModel):
         if status is CameraStatus.DISABLED:
             colour = theme.TEXT_DIM
         items[1].setForeground(QBrush(QColor(colour)))
+        indicator = roster.recording(camera)
+        items[2].setText(recording_badge(indicator, recorder))
+        items[2].setIcon(theme.recording_icon(indicator))
+        rec_colour = theme.RECORDING_COLOURS[indicator] if indicator in PROBLEMS else theme.TEXT
+        items[2].setForeground(QBrush(QColor(rec_colour)))
         for item in items:
             item.setToolTip(tooltip)
 
@@ -207,11 +225,14 @@ class CameraTreePanel(QWidget):
         view.setModel(self._proxy)
         view.setSortingEnabled(True)
         view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        view.header().setSortIndicatorShown(False)
-        view.header().setSectionsClickable(False)
-        view.header().setStretchLastSection(True)
-        view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        view.setColumnWidth(0, 170)
+        header = view.header()
+        header.setSortIndicatorShown(False)
+        header.setSectionsClickable(False)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(STATUS_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(RECORDING_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
+        view.setColumnWidth(NAME_COLUMN, 165)
         view.setUniformRowHeights(True)
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -1,39 +1,53 @@
-"""The main window: camera tree dock, camera overview, notices, log dock, menus and status bar."""
+"""The main window: camera tree dock, camera overview, notices, log and storage docks, menus, status bar."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backend_embed.api import (
     BackendApi,
     BackendError,
     BackendEvent,
     GroupsChanged,
+    StorageAlert,
+    StorageReport,
     Unsubscribe,
 )
 from vas_console import __version__
 from vas_console.logsetup import LogBuffer
-from vas_console.ui import prompts
+from vas_console.ui import prompts, theme
 from vas_console.ui.aio import TaskKeeper, async_slot
 from vas_console.ui.camera_actions import CameraActions
 from vas_console.ui.camera_overview import CameraOverview
 from vas_console.ui.camera_tree import CameraTreePanel, TreeSelection
 from vas_console.ui.event_relay import EventRelay
+from vas_console.ui.figures import format_bytes
 from vas_console.ui.log_view import LogView
 from vas_console.ui.notices import NoticeBar, NoticeLevel
 from vas_console.ui.roster import CameraRoster
+from vas_console.ui.storage_panel import StoragePanel, free_fraction, is_critical
 
 logger = logging.getLogger(__name__)
 
 APP_NAME = "VAS Console"
 STATUS_MESSAGE_MS = 6000
-TREE_DOCK_WIDTH = 420
+TREE_DOCK_WIDTH = 440
 LOG_DOCK_HEIGHT = 170
+STORAGE_DOCK_WIDTH = 500
+COUNTDOWN_TICK_MS = 1000
 
 
 class MainWindow(QMainWindow):
@@ -82,6 +96,11 @@ class MainWindow(QMainWindow):
         )
         self.resizeDocks([self._log_dock], [LOG_DOCK_HEIGHT], Qt.Orientation.Vertical)
         self._log_dock.hide()
+        self._build_storage_dock()
+        self._countdown = QTimer(self)
+        self._countdown.setObjectName("recordingCountdown")
+        self._countdown.setInterval(COUNTDOWN_TICK_MS)
+        self._countdown.timeout.connect(self._on_countdown_timeout)
         self._build_status_bar(database_kind)
         self._build_menus()
         self.resize(1360, 860)
@@ -120,6 +139,17 @@ class MainWindow(QMainWindow):
         self._tree_dock.setMinimumWidth(300)
         self.resizeDocks([self._tree_dock], [TREE_DOCK_WIDTH], Qt.Orientation.Horizontal)
 
+    def _build_storage_dock(self) -> None:
+        self.storage_panel = StoragePanel(self._backend, self.roster, self)
+        self.storage_panel.report_shown.connect(self._on_storage_panel_report_shown)
+        self.storage_panel.tasks.backend_failed.connect(self._on_tasks_backend_failed)
+        self.storage_panel.tasks.failed_unexpectedly.connect(self._on_tasks_failed_unexpectedly)
+        self.storage_dock = self._dock(
+            "Storage", "storageDock", self.storage_panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.resizeDocks([self.storage_dock], [STORAGE_DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self.storage_dock.hide()
+
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
@@ -139,7 +169,16 @@ class MainWindow(QMainWindow):
         self.database_label = QLabel(f"Database: {database_kind}" if database_kind else "", self)
         self.database_label.setObjectName("databaseKind")
         self.database_label.setVisible(bool(database_kind))
-        bar.addPermanentWidget(self.counts_label)
+        self.recording_label = QLabel("", self)
+        self.recording_label.setObjectName("recordingCounts")
+        self.disk_button = QToolButton(self)
+        self.disk_button.setObjectName("diskButton")
+        self.disk_button.setText("Disk: …")
+        self.disk_button.setToolTip("Show the storage panel")
+        self.disk_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.disk_button.clicked.connect(self._on_disk_button_clicked)
+        for widget in (self.counts_label, self.recording_label, self.disk_button):
+            bar.addPermanentWidget(widget)
         bar.addPermanentWidget(self.database_label)
 
     def _build_menus(self) -> None:
@@ -161,7 +200,9 @@ class MainWindow(QMainWindow):
         log_toggle.setText("&Log")
         log_toggle.setShortcut(QKeySequence("Ctrl+L"))
         self.log_action = log_toggle
-        view.addActions([tree_toggle, log_toggle])
+        self.storage_action = self.storage_dock.toggleViewAction()
+        self.storage_action.setText("&Storage")
+        view.addActions([tree_toggle, log_toggle, self.storage_action])
         view.addSeparator()
         self.full_screen_action = self._add(
             view, "&Full screen", self._on_full_screen_action_toggled, "F11"
@@ -181,7 +222,8 @@ class MainWindow(QMainWindow):
         return action
 
     async def load(self) -> None:
-        """Subscribe to backend events, then fetch groups, cameras and statuses and show them.
+        """Subscribe to backend events, then fetch groups, cameras, statuses and recorder states and show
+        them; then start fetching the storage report (for the status bar's disk figure).
 
         A `BackendError` is shown as a notice (View > Reload tries again); anything else propagates.
         """
@@ -191,11 +233,13 @@ class MainWindow(QMainWindow):
             groups = await self._backend.list_groups()
             cameras = await self._backend.list_cameras()
             statuses = await self._backend.camera_statuses()
+            recorders = await self._backend.recorder_statuses()
         except BackendError as exc:
             self._on_tasks_backend_failed(exc)
             return
-        self.roster.reset(groups, cameras, statuses)
+        self.roster.reset(groups, cameras, statuses, recorders)
         self._refresh()
+        self.storage_panel.request_refresh()
         logger.info("Showing %d cameras in %d groups", len(cameras), len(groups))
         self.statusBar().showMessage(f"Loaded {len(cameras)} cameras", STATUS_MESSAGE_MS)
 
@@ -217,6 +261,8 @@ class MainWindow(QMainWindow):
             self._unsubscribe()
             self._unsubscribe = None
         self._tasks.cancel_all()
+        self._countdown.stop()
+        self.storage_panel.stop()
         self.log_view.detach()
         self.close()
 
@@ -234,6 +280,21 @@ class MainWindow(QMainWindow):
         self.commands.set_selection(self.tree.selection())
         counts = self.roster.counts()
         self.counts_label.setText(counts.summary() if counts.total else "No cameras")
+        self._show_recording_counts()
+        if self.roster.counting_down() and not self._countdown.isActive():
+            self._countdown.start()
+
+    def _show_recording_counts(self) -> None:
+        counts = self.roster.recording_counts()
+        self.recording_label.setText(counts.summary() if self.roster.cameras() else "")
+        self.recording_label.setVisible(bool(self.roster.cameras()))
+
+    def _on_countdown_timeout(self) -> None:
+        self.tree.refresh()
+        self.overview.refresh_cards()
+        self._show_recording_counts()
+        if not self.roster.counting_down():
+            self._countdown.stop()
 
     @async_slot
     async def _reload_groups(self) -> None:
@@ -247,6 +308,13 @@ class MainWindow(QMainWindow):
     def _on_relay_event_received(self, event: BackendEvent) -> None:
         if isinstance(event, GroupsChanged):
             self._reload_groups()
+            return
+        if isinstance(event, StorageAlert):
+            self.storage_panel.show_alert(event.message, event.report)
+            self.show_notice(
+                f"{event.message}\nThe storage panel (View > Storage) shows what uses the space.",
+                NoticeLevel.ERROR,
+            )
             return
         self.roster.apply(event)
         self._refresh()
@@ -267,6 +335,21 @@ class MainWindow(QMainWindow):
         self.show_notice(
             "Something went wrong: the details are in the log (View > Log).", NoticeLevel.ERROR
         )
+
+    def _on_storage_panel_report_shown(self, report: StorageReport) -> None:
+        self.disk_button.setText(f"Disk: {100 * free_fraction(report):.0f} % free")
+        self.disk_button.setToolTip(
+            f"{format_bytes(report.free_bytes)} free of {format_bytes(report.total_bytes)}"
+            f" on {report.root}\nClick for the storage panel"
+        )
+        level = "critical" if is_critical(report) else ""
+        if self.disk_button.property("level") != level:
+            self.disk_button.setProperty("level", level)
+            theme.repolish(self.disk_button)
+
+    def _on_disk_button_clicked(self) -> None:
+        self.storage_dock.show()
+        self.storage_dock.raise_()
 
     def _on_tree_selection_changed(self, selection: TreeSelection) -> None:
         self.commands.set_selection(selection)

@@ -1,4 +1,4 @@
-"""The dark control-room theme: palette, style sheet, status colours and status icons.
+"""The dark control-room theme: palette, style sheet, status and recording colours and their icons.
 
 Text keeps a contrast of at least 7:1 on its background (secondary text at least 4.5:1), and every status
 has a shape as well as a colour, for operators who cannot tell red from green.
@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
 from backend_embed.api import CameraStatus
+from vas_console.ui.recording_state import RecordingIndicator
 from vas_console.ui.resources import ui_icon_path
 
 WINDOW = "#161a20"
@@ -36,6 +37,32 @@ STATUS_COLOURS: dict[CameraStatus, str] = {
     CameraStatus.PROBING: "#58a6ff",
     CameraStatus.DISABLED: "#6e7681",
     CameraStatus.UNKNOWN: "#8b949e",
+}
+
+REC_RED = "#f85149"
+AMBER = "#e3b341"
+RECORDING_COLOURS: dict[RecordingIndicator, str] = {
+    RecordingIndicator.RECORDING: REC_RED,
+    RecordingIndicator.STARTING: ACCENT,
+    RecordingIndicator.RECONNECTING: AMBER,
+    RecordingIndicator.FAILED: REC_RED,
+    RecordingIndicator.DISK_FULL: REC_RED,
+    RecordingIndicator.STOPPED: "#8b949e",
+    RecordingIndicator.OFF: "#6e7681",
+    RecordingIndicator.UNKNOWN: "#6e7681",
+}
+
+_FILLED_RED = "color: #ffffff; background: #c93c37; border: 1px solid #c93c37;"
+# The card's pill: outlined while all is well, filled when recording is being lost (the operator must act).
+_PILL_STYLES: dict[RecordingIndicator, str] = {
+    RecordingIndicator.RECORDING: "color: #ff7b72; border: 1px solid #a23b3b; background: #2a1618;",
+    RecordingIndicator.STARTING: f"color: {ACCENT}; border: 1px solid #24538a;",
+    RecordingIndicator.RECONNECTING: f"color: #1b1500; background: {AMBER}; border: 1px solid {AMBER};",
+    RecordingIndicator.FAILED: _FILLED_RED,
+    RecordingIndicator.DISK_FULL: _FILLED_RED,
+    RecordingIndicator.STOPPED: f"color: {TEXT_DIM}; border: 1px solid {BORDER_STRONG};",
+    RecordingIndicator.OFF: f"color: {TEXT_DIM}; border: 1px solid {BORDER};",
+    RecordingIndicator.UNKNOWN: f"color: {TEXT_DIM}; border: 1px dashed {BORDER_STRONG};",
 }
 
 _STYLE_SHEET = f"""
@@ -112,6 +139,26 @@ QLabel#cardDetail, QLabel#cardPlace {{ color: {TEXT_DIM}; }}
 QFrame#statTile {{ background: {PANEL}; border: 1px solid {BORDER}; border-radius: 5px; }}
 QLabel#statValue {{ color: {TEXT}; font-size: 22px; font-weight: 700; }}
 QLabel#statCaption {{ color: {TEXT_DIM}; }}
+QLabel#recordingPill {{
+    border-radius: 3px; padding: 1px 6px; font-size: 11px; font-weight: 700;
+}}
+QLabel#cardRecording {{ color: {TEXT_DIM}; }}
+QStatusBar QToolButton#diskButton {{
+    color: {ACCENT}; background: transparent; border: 1px solid transparent; border-radius: 3px;
+    padding: 0 6px;
+}}
+QStatusBar QToolButton#diskButton:hover {{ background: {PANEL_HOVER}; border-color: {BORDER_STRONG}; }}
+QStatusBar QToolButton#diskButton[level="critical"] {{ color: #ffffff; background: #c93c37; }}
+QLabel#storageRoot, QLabel[role="figureCaption"], QLabel#storageUpdated {{ color: {TEXT_DIM}; }}
+QLabel[role="figureValue"] {{ color: {TEXT}; font-size: 15px; font-weight: 600; }}
+QLabel#storageDays {{ color: {TEXT}; font-size: 20px; font-weight: 700; }}
+QProgressBar#volumeBar {{
+    background: {BASE}; border: 1px solid {BORDER_STRONG}; border-radius: 3px; color: {TEXT};
+    text-align: center; min-height: 18px;
+}}
+QProgressBar#volumeBar::chunk {{ background: {HIGHLIGHT}; border-radius: 2px; }}
+QProgressBar#volumeBar[level="critical"]::chunk {{ background: #c93c37; }}
+QTableView#storageTable {{ background: {BASE}; alternate-background-color: {ALTERNATE}; gridline-color: {BORDER}; }}
 QFrame#noticeBar {{ border-radius: 4px; }}
 QFrame#noticeBar[level="error"] {{ background: #3d1d1f; border: 1px solid #8e2c2f; }}
 QFrame#noticeBar[level="info"] {{ background: #132a45; border: 1px solid #24538a; }}
@@ -123,6 +170,19 @@ _CARD_STATUS_RULES = "\n".join(
     f'QLabel#cardStatus[status="{status.name.lower()}"] {{ color: {colour}; }}\n'
     f'QFrame#statTile[status="{status.name.lower()}"] {{ border-top: 3px solid {colour}; }}'
     for status, colour in STATUS_COLOURS.items()
+)
+
+_RECORDING_RULES = "\n".join(
+    f'QLabel#recordingPill[rec="{indicator.value}"] {{ {_PILL_STYLES[indicator]} }}\n'
+    f'QFrame#statTile[rec="{indicator.value}"] {{ border-top: 3px solid {colour}; }}'
+    for indicator, colour in RECORDING_COLOURS.items()
+) + "".join(
+    f'\nQLabel#cardRecording[rec="{indicator.value}"] {{ color: {RECORDING_COLOURS[indicator]}; }}'
+    for indicator in (
+        RecordingIndicator.RECONNECTING,
+        RecordingIndicator.FAILED,
+        RecordingIndicator.DISK_FULL,
+    )
 )
 
 
@@ -167,7 +227,7 @@ def palette() -> QPalette:
 
 def style_sheet() -> str:
     """The application style sheet."""
-    return _STYLE_SHEET + _CARD_STATUS_RULES + _icon_rules()
+    return _STYLE_SHEET + _CARD_STATUS_RULES + _RECORDING_RULES + _icon_rules()
 
 
 def _icon_rules() -> str:
@@ -230,5 +290,56 @@ def status_icon(status: CameraStatus, size: int = 16) -> QIcon:
         painter.drawEllipse(box.adjusted(2, 2, -2, -2))
         if status is CameraStatus.DISABLED:
             painter.drawLine(box.topRight() + QPointF(-6, 6), box.bottomLeft() + QPointF(6, -6))
+    painter.end()
+    return QIcon(pixmap)
+
+
+@functools.cache
+def recording_icon(indicator: RecordingIndicator, size: int = 16) -> QIcon:
+    """A recording mark: a red dot while recording, a ring with a gap while reconnecting, a cross when
+    failed, a full bar when the disk is full, a square when stopped, a slashed ring when off.
+
+    Must only be called once a QGuiApplication exists.
+    """
+    pixmap = QPixmap(size * 2, size * 2)  # drawn at 2x, scaled down smoothly by the view
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    colour = QColor(RECORDING_COLOURS[indicator])
+    box = QRectF(6, 6, size * 2 - 12, size * 2 - 12)
+    ring = QPen(colour, size / 6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+    mark = QPen(QColor(BASE), size / 6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+    quarter = box.width() / 4
+    centre = box.center()
+    if indicator in (RecordingIndicator.RECORDING, RecordingIndicator.FAILED):
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawEllipse(box)
+        if indicator is RecordingIndicator.FAILED:
+            painter.setPen(mark)
+            painter.drawLine(centre - QPointF(quarter, quarter), centre + QPointF(quarter, quarter))
+            painter.drawLine(
+                centre - QPointF(quarter, -quarter), centre + QPointF(quarter, -quarter)
+            )
+    elif indicator in (RecordingIndicator.DISK_FULL, RecordingIndicator.STOPPED):
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(box.adjusted(2, 2, -2, -2), 3, 3)
+        if indicator is RecordingIndicator.DISK_FULL:
+            painter.setPen(mark)
+            painter.drawLine(centre - QPointF(quarter, 0), centre + QPointF(quarter, 0))
+    else:
+        painter.setPen(ring)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        inner = box.adjusted(2, 2, -2, -2)
+        if indicator is RecordingIndicator.RECONNECTING:
+            painter.drawArc(inner, 100 * 16, 290 * 16)  # a ring with a gap: "going round again"
+        elif indicator is RecordingIndicator.UNKNOWN:
+            painter.setPen(QPen(colour, size / 8, Qt.PenStyle.DotLine))
+            painter.drawEllipse(inner)
+        else:
+            painter.drawEllipse(inner)
+        if indicator is RecordingIndicator.OFF:
+            painter.drawLine(inner.topRight() + QPointF(-3, 3), inner.bottomLeft() + QPointF(3, -3))
     painter.end()
     return QIcon(pixmap)

@@ -27,7 +27,8 @@ def make_window(
     fake_backend: FakeBackend,
     log_buffer: LogBuffer,
 ) -> Callable[[], MainWindow]:
-    """Builds a shown MainWindow over `fake_backend` and starts `load()`; waits until it has loaded.
+    """Builds a shown MainWindow over `fake_backend` and starts `load()`; waits until it has loaded
+    (the storage report it asks for at the end included).
 
     Real: every widget, the qasync loop, the event relay. Fake: the backend. Teardown quits the window
     the way the composition root does (`close_for_quit`).
@@ -38,7 +39,7 @@ def make_window(
         qtbot.addWidget(window, before_close_func=lambda w: w.close_for_quit())
         window.show()
         window.tasks.start(window.load(), name="load")
-        qtbot.waitUntil(lambda: window.tasks.idle)
+        qtbot.waitUntil(lambda: window.tasks.idle and window.storage_panel.tasks.idle)
         return window
 
     return make
