@@ -436,7 +436,7 @@ def seed_demo(backend: FakeBackend) -> dict[str, Camera]:
 
 
 def demo_storage(cameras: Iterable[Camera], now_ms: int) -> StorageReport:
-    """A 2 TB volume, 38 % free, shared unevenly by `cameras` (the first records the most)."""
+    """A 2 TB volume, about 25 % free, shared unevenly by `cameras` (the first records the most)."""
     shares = []
     for rank, camera in enumerate(cameras):
         size = (520 - 110 * rank) * GB if rank < 4 else 4 * GB
@@ -449,7 +449,7 @@ def demo_storage(cameras: Iterable[Camera], now_ms: int) -> StorageReport:
     return StorageReport(
         root="/var/lib/vas-console/recordings",
         total_bytes=2000 * GB,
-        free_bytes=760 * GB,
+        free_bytes=2000 * GB - recorded - 60 * GB,
         recordings_bytes=recorded,
         protected_bytes=37 * GB,
         cameras=tuple(shares),

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
 from backend_embed.api import CameraStatus
-from vas_console.ui.recording_state import RecordingIndicator
+from vas_console.ui.recording_state import PROBLEMS, RecordingIndicator
 from vas_console.ui.resources import ui_icon_path
 
 WINDOW = "#161a20"
@@ -172,17 +172,14 @@ _CARD_STATUS_RULES = "\n".join(
     for status, colour in STATUS_COLOURS.items()
 )
 
+# Tiles and lines are coloured only for problems: red at the top of a tile means "act", never "recording".
 _RECORDING_RULES = "\n".join(
-    f'QLabel#recordingPill[rec="{indicator.value}"] {{ {_PILL_STYLES[indicator]} }}\n'
-    f'QFrame#statTile[rec="{indicator.value}"] {{ border-top: 3px solid {colour}; }}'
-    for indicator, colour in RECORDING_COLOURS.items()
+    f'QLabel#recordingPill[rec="{indicator.value}"] {{ {style} }}'
+    for indicator, style in _PILL_STYLES.items()
 ) + "".join(
     f'\nQLabel#cardRecording[rec="{indicator.value}"] {{ color: {RECORDING_COLOURS[indicator]}; }}'
-    for indicator in (
-        RecordingIndicator.RECONNECTING,
-        RecordingIndicator.FAILED,
-        RecordingIndicator.DISK_FULL,
-    )
+    f'\nQFrame#statTile[rec="{indicator.value}"] {{ border-top: 3px solid {RECORDING_COLOURS[indicator]}; }}'
+    for indicator in sorted(PROBLEMS)
 )
 
 
@@ -227,7 +224,7 @@ def palette() -> QPalette:
 
 def style_sheet() -> str:
     """The application style sheet."""
-    return _STYLE_SHEET + _CARD_STATUS_RULES + _RECORDING_RULES + _icon_rules()
+    return "\n".join((_STYLE_SHEET, _CARD_STATUS_RULES, _RECORDING_RULES, _icon_rules()))
 
 
 def _icon_rules() -> str:
