@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +24,13 @@ from backend_embed.api.dto import (
 from backend_embed.api.errors import BackendError, InvalidInputError
 from backend_embed.api.events import CameraRemoved, CamerasChanged, GroupsChanged
 from backend_embed.api.protocol import EventCallback, Unsubscribe
+from backend_embed.api.recording import (
+    CameraStorage,
+    Coverage,
+    ProtectedRange,
+    RecorderStatus,
+    StorageReport,
+)
 from backend_embed.cameras import transfer
 from backend_embed.cameras.credentials import load_or_create_cipher
 from backend_embed.cameras.monitor import CameraMonitor
@@ -33,6 +41,8 @@ from backend_embed.config import BackendConfig
 from backend_embed.db.engine import Database
 from backend_embed.db.migrate import upgrade_to_head
 from backend_embed.events import EventBus
+from backend_embed.recording.protection import ProtectedRangeRepository
+from backend_embed.recording.segments import SegmentRepository
 
 logger = logging.getLogger(__name__)
 
@@ -223,6 +233,56 @@ class BackendHost:
         count = await asyncio.to_thread(transfer.export_cameras, path, fmt, cameras, groups)
         logger.info("Exported %d cameras to %s", count, path.name)
         return count
+
+    # recording -----------------------------------------------------------------------------------------
+
+    async def recorder_statuses(self) -> list[RecorderStatus]:
+        """Statuses of the recorders this host runs (none until recording is wired into the host)."""
+        return []
+
+    async def coverage(
+        self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole = StreamRole.MAIN
+    ) -> Coverage:
+        if end_ms <= start_ms:
+            raise InvalidInputError("The time range is empty.", field="end")
+        return await self._segments_repo().coverage(camera_id, stream, start_ms, end_ms)
+
+    async def storage_report(self) -> StorageReport:
+        root = self._config.recordings_dir
+        root.mkdir(parents=True, exist_ok=True)
+        usage = await asyncio.to_thread(shutil.disk_usage, root)
+        cameras = await self._segments_repo().usage_by_camera()
+        return StorageReport(
+            root=str(root),
+            total_bytes=usage.total,
+            free_bytes=usage.free,
+            recordings_bytes=sum(c.bytes for c in cameras),
+            protected_bytes=await self._protection_repo().protected_bytes(),
+            cameras=tuple(
+                CameraStorage(c.camera_id, c.bytes, c.oldest_ms, c.newest_ms, None) for c in cameras
+            ),
+            projected_days=None,
+        )
+
+    async def protect_range(
+        self, camera_id: int | None, start_ms: int, end_ms: int, reason: str
+    ) -> ProtectedRange:
+        protected = await self._protection_repo().add(camera_id, start_ms, end_ms, reason)
+        logger.info("Protected range %d added (%s)", protected.id, reason or "no reason given")
+        return protected
+
+    async def unprotect_range(self, range_id: int) -> None:
+        await self._protection_repo().remove(range_id)
+
+    def _segments_repo(self) -> SegmentRepository:
+        if self._db is None:
+            raise BackendNotStartedError("backend host is not started")
+        return SegmentRepository(self._db)
+
+    def _protection_repo(self) -> ProtectedRangeRepository:
+        if self._db is None:
+            raise BackendNotStartedError("backend host is not started")
+        return ProtectedRangeRepository(self._db)
 
 
 __all__ = ["BackendError", "BackendHost", "BackendNotStartedError"]

@@ -33,8 +33,19 @@ from backend_embed.api.events import (
     CamerasChanged,
     CameraStatusChanged,
     GroupsChanged,
+    RecorderStatusChanged,
+    StorageAlert,
 )
 from backend_embed.api.protocol import BackendApi, EventCallback, Unsubscribe
+from backend_embed.api.recording import (
+    CameraStorage,
+    Coverage,
+    ProtectedRange,
+    RecorderState,
+    RecorderStatus,
+    Span,
+    StorageReport,
+)
 from backend_embed.cameras.redaction import redact
 
 __all__ = [
@@ -48,9 +59,11 @@ __all__ = [
     "CameraStatus",
     "CameraStatusChanged",
     "CameraStatusInfo",
+    "CameraStorage",
     "CameraUrlError",
     "CamerasChanged",
     "ConflictError",
+    "Coverage",
     "CredentialError",
     "DatabaseError",
     "EventCallback",
@@ -63,7 +76,14 @@ __all__ = [
     "NotFoundError",
     "ProbeOutcome",
     "ProbeResult",
+    "ProtectedRange",
+    "RecorderState",
+    "RecorderStatus",
+    "RecorderStatusChanged",
     "RecordingSettings",
+    "Span",
+    "StorageAlert",
+    "StorageReport",
     "StreamRole",
     "Unsubscribe",
     "redact",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend_embed.api.dto import Camera, CameraStatusInfo
+from backend_embed.api.recording import RecorderStatus, StorageReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,4 +34,29 @@ class CameraStatusChanged:
     info: CameraStatusInfo
 
 
-BackendEvent = CamerasChanged | CameraRemoved | GroupsChanged | CameraStatusChanged
+@dataclass(frozen=True, slots=True)
+class RecorderStatusChanged:
+    """A camera stream's recorder changed state."""
+
+    status: RecorderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class StorageAlert:
+    """Recording was stopped or retention could not make room: the operator must act.
+
+    `report` is the storage state that caused it.
+    """
+
+    message: str
+    report: StorageReport
+
+
+BackendEvent = (
+    CamerasChanged
+    | CameraRemoved
+    | GroupsChanged
+    | CameraStatusChanged
+    | RecorderStatusChanged
+    | StorageAlert
+)

@@ -17,6 +17,7 @@ from backend_embed.api.dto import (
     StreamRole,
 )
 from backend_embed.api.events import BackendEvent
+from backend_embed.api.recording import Coverage, ProtectedRange, RecorderStatus, StorageReport
 
 EventCallback = Callable[[BackendEvent], None]
 Unsubscribe = Callable[[], None]
@@ -63,5 +64,23 @@ class BackendApi(Protocol):
     async def import_cameras(self, path: Path) -> ImportReport: ...
 
     async def export_cameras(self, path: Path, fmt: ExportFormat) -> int: ...
+
+    async def recorder_statuses(self) -> list[RecorderStatus]: ...
+
+    async def coverage(
+        self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole = StreamRole.MAIN
+    ) -> Coverage:
+        """Recorded spans and gaps of one camera stream in [start_ms, end_ms) (the timeline's lanes)."""
+        ...
+
+    async def storage_report(self) -> StorageReport: ...
+
+    async def protect_range(
+        self, camera_id: int | None, start_ms: int, end_ms: int, reason: str
+    ) -> ProtectedRange:
+        """Lock a range against retention (camera_id None: every camera)."""
+        ...
+
+    async def unprotect_range(self, range_id: int) -> None: ...
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe: ...

@@ -10,10 +10,14 @@ from backend_embed.api import (
     CameraGroup,
     CameraSpec,
     CameraStatusInfo,
+    Coverage,
     EventCallback,
     ExportFormat,
     ImportReport,
     ProbeResult,
+    ProtectedRange,
+    RecorderStatus,
+    StorageReport,
     StreamRole,
     Unsubscribe,
 )
@@ -77,6 +81,27 @@ class WorkerBackend:
 
     async def export_cameras(self, path: Path, fmt: ExportFormat) -> int:
         return await self._worker.call(self._backend.export_cameras(path, fmt))
+
+    async def recorder_statuses(self) -> list[RecorderStatus]:
+        return await self._worker.call(self._backend.recorder_statuses())
+
+    async def coverage(
+        self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole = StreamRole.MAIN
+    ) -> Coverage:
+        return await self._worker.call(self._backend.coverage(camera_id, start_ms, end_ms, stream))
+
+    async def storage_report(self) -> StorageReport:
+        return await self._worker.call(self._backend.storage_report())
+
+    async def protect_range(
+        self, camera_id: int | None, start_ms: int, end_ms: int, reason: str
+    ) -> ProtectedRange:
+        return await self._worker.call(
+            self._backend.protect_range(camera_id, start_ms, end_ms, reason)
+        )
+
+    async def unprotect_range(self, range_id: int) -> None:
+        await self._worker.call(self._backend.unprotect_range(range_id))
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe:
         return self._backend.subscribe(callback)

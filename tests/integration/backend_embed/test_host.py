@@ -16,6 +16,7 @@ from backend_embed.api import (
     CameraStatusChanged,
     ExportFormat,
     ImportFileError,
+    NotFoundError,
     ProbeOutcome,
 )
 from backend_embed.config import BackendConfig
@@ -151,3 +152,25 @@ async def test_stop_leaves_no_probe_running_and_start_again_keeps_data(tmp_path:
         assert [c.name for c in await second.list_cameras()] == ["Gate"]
     finally:
         await second.stop()
+
+
+async def test_an_unrecorded_camera_has_one_gap_and_protected_ranges_round_trip(
+    host: BackendHost,
+) -> None:
+    camera = await host.add_camera(CameraSpec(name="Dock", main_url="rtsp://127.0.0.1:9/main"))
+    coverage = await host.coverage(camera.id, 1_000, 61_000)
+    assert coverage.spans == ()
+    assert [(g.start_ms, g.end_ms) for g in coverage.gaps] == [(1_000, 61_000)]
+    locked = await host.protect_range(camera.id, 1_000, 61_000, "incident 42")
+    assert (locked.camera_id, locked.reason) == (camera.id, "incident 42")
+    await host.unprotect_range(locked.id)
+    with pytest.raises(NotFoundError):
+        await host.unprotect_range(locked.id)
+
+
+async def test_storage_report_describes_the_recordings_volume(host: BackendHost) -> None:
+    report = await host.storage_report()
+    assert report.root == str(host.config.recordings_dir)
+    assert report.total_bytes > report.free_bytes > 0
+    assert report.recordings_bytes == 0
+    assert report.cameras == ()
