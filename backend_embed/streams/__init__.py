@@ -1,0 +1,1 @@
+"""Camera streams kept running: one supervised recorder per recorded camera stream."""
