@@ -16,8 +16,10 @@ from backend_embed.recording.segments import SegmentInfo
 
 logger = logging.getLogger(__name__)
 
-#: how many segment URIs are remembered to recognise entries already handed over (a live window is ~10)
+#: how many segment URIs are remembered to recognise entries already handed over (a live window is ~6)
 _SEEN_LIMIT = 4096
+#: how many sequence numbers are remembered to recognise a new ffmpeg run
+_SEQUENCE_LIMIT = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,7 @@ class SegmentIndexer:
             segment = self._segment(entry)
             if segment is not None:
                 found.append(segment)
-        while len(self._uri_by_sequence) > _SEEN_LIMIT:
+        while len(self._uri_by_sequence) > _SEQUENCE_LIMIT:
             self._uri_by_sequence.popitem(last=False)
         return found
 
@@ -137,17 +139,27 @@ class SegmentIndexer:
         return text
 
     def _is_new_process(self, playlist: LivePlaylist) -> bool:
-        """True when a new ffmpeg wrote this playlist: sequence numbers reused for other files, or gone back."""
-        reused = any(
-            self._uri_by_sequence.get(e.sequence, e.uri) != e.uri for e in playlist.entries
-        )
-        went_back = bool(playlist.entries and self._uri_by_sequence) and (
-            playlist.media_sequence < min(self._uri_by_sequence)
-        )
-        if reused or went_back:
-            self._uri_by_sequence.clear()
-            return True
-        return False
+        """True when the playlist no longer continues the one read before: a new ffmpeg wrote it.
+
+        ffmpeg numbers a run from its start time (`epoch_us`), so a new run jumps forward; a recorder that
+        numbers from 0 reuses numbers for other files or goes back. A forward jump also means entries were
+        missed (the indexer stalled longer than the live window): they are logged and left to recovery.
+        """
+        known = self._uri_by_sequence
+        if not playlist.entries or not known:
+            return False
+        reused = any(known.get(e.sequence, e.uri) != e.uri for e in playlist.entries)
+        went_back = playlist.media_sequence < min(known)
+        jumped = playlist.media_sequence > max(known) + 1
+        if not (reused or went_back or jumped):
+            return False
+        if jumped and not playlist.entries[0].discontinuity:
+            logger.warning(
+                "Playlist %s skipped from sequence %d to %d: missed segments are indexed at the next start",
+                self._playlist, max(known), playlist.media_sequence,
+            )  # fmt: skip
+        known.clear()
+        return True
 
     def _remember(self, uri: str) -> None:
         self._seen[uri] = None

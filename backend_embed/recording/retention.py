@@ -18,6 +18,7 @@ from pathlib import Path
 from backend_embed.api.dto import RecordingSettings
 from backend_embed.api.errors import DatabaseError
 from backend_embed.api.events import BackendEvent, StorageAlert
+from backend_embed.recording.inventory import IndexInventory
 from backend_embed.recording.segments import SegmentRecord, SegmentRepository
 from backend_embed.recording.storage import StorageReporter, now_ms
 from backend_embed.recording.volume import StorageLimits, Volume
@@ -72,6 +73,7 @@ class RetentionManager:
     def __init__(
         self,
         segments: SegmentRepository,
+        inventory: IndexInventory,
         volume: Volume,
         limits: StorageLimits,
         reporter: StorageReporter,
@@ -84,6 +86,7 @@ class RetentionManager:
         interval_s: float = 60.0,
     ) -> None:
         self._segments = segments
+        self._inventory = inventory
         self._volume = volume
         self._limits = limits
         self._reporter = reporter
@@ -139,7 +142,7 @@ class RetentionManager:
         return SweepResult(tally.segments, tally.bytes, usage.free_bytes, stopped, alert)
 
     async def _trim_camera(self, tally: _Tally, camera_id: int, max_bytes: int) -> None:
-        usage = {u.camera_id: u.bytes for u in await self._segments.usage_by_camera()}
+        usage = {u.camera_id: u.bytes for u in await self._inventory.usage_by_camera()}
         done_at = tally.bytes + usage.get(camera_id, 0) - max_bytes
         await self._delete_while(tally, lambda: done_at - tally.bytes, camera_id=camera_id)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Row, Select, Table, delete, exists, func, insert, or_, select
+from sqlalchemy import ColumnElement, Row, Select, Table, delete, exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend_embed.api.dto import StreamRole
@@ -21,6 +21,7 @@ from backend_embed.db.models import (
     RecordingSegmentRow,
 )
 from backend_embed.recording import runs as run_rule
+from backend_embed.recording.inventory import CameraUsage, IndexInventory
 from backend_embed.recording.runs import CONTINUITY_TOLERANCE_MS, RUN_MAX_MS
 
 logger = logging.getLogger(__name__)
@@ -73,17 +74,7 @@ class SegmentRecord:
     discontinuity: bool
 
 
-@dataclass(frozen=True, slots=True)
-class CameraUsage:
-    """One camera's recordings in the index: bytes, oldest start and newest end."""
-
-    camera_id: int
-    bytes: int
-    oldest_ms: int
-    newest_ms: int
-
-
-_RECORD_COLUMNS = (
+RECORD_COLUMNS = (
     _segments.c.id,
     _segments.c.camera_id,
     _segments.c.stream,
@@ -96,7 +87,8 @@ _RECORD_COLUMNS = (
 )
 
 
-def _record(row: Row[*tuple[Any, ...]]) -> SegmentRecord:
+def to_record(row: Row[*tuple[Any, ...]]) -> SegmentRecord:
+    """The record of a row selected with `RECORD_COLUMNS`."""
     return SegmentRecord(
         id=row.id,
         camera_id=row.camera_id,
@@ -249,14 +241,14 @@ class SegmentRepository:
         """The segments of one camera stream that overlap [start_ms, end_ms), oldest first."""
         query = _overlapping(camera_id, stream, start_ms, end_ms)
         async with self._db.session() as session:
-            return [_record(row) for row in await session.execute(query)]
+            return [to_record(row) for row in await session.execute(query)]
 
     async def previous(
         self, camera_id: int, stream: StreamRole, before_ms: int
     ) -> SegmentRecord | None:
         """The last segment of a camera stream that starts before `before_ms`, or None."""
         query = (
-            select(*_RECORD_COLUMNS)
+            select(*RECORD_COLUMNS)
             .where(
                 _segments.c.camera_id == camera_id,
                 _segments.c.stream == stream.value,
@@ -267,7 +259,11 @@ class SegmentRepository:
         )
         async with self._db.session() as session:
             row = (await session.execute(query)).first()
-        return _record(row) if row is not None else None
+        return to_record(row) if row is not None else None
+
+    async def usage_by_camera(self) -> list[CameraUsage]:
+        """Bytes, oldest start and newest end per camera (`IndexInventory.usage_by_camera`)."""
+        return await IndexInventory(self._db).usage_by_camera()
 
     async def oldest_deletable(
         self,
@@ -287,7 +283,7 @@ class SegmentRepository:
         found: list[SegmentRecord] = []
         async with self._db.session() as session:
             for stream in streams:
-                query = select(*_RECORD_COLUMNS).where(unprotected())
+                query = select(*RECORD_COLUMNS).where(unprotected())
                 if camera_id is not None and stream is not None:
                     query = query.where(
                         _segments.c.camera_id == camera_id, _segments.c.stream == stream.value
@@ -298,55 +294,16 @@ class SegmentRepository:
                         _segments.c.end_ms <= ended_before_ms,
                     )
                 query = query.order_by(_segments.c.start_ms, _segments.c.id).limit(limit)
-                found.extend(_record(row) for row in await session.execute(query))
+                found.extend(to_record(row) for row in await session.execute(query))
         found.sort(key=lambda s: (s.start_ms, s.id))
         return found[:limit]
-
-    async def usage_by_camera(self) -> list[CameraUsage]:
-        """Bytes, oldest start and newest end of every camera with recordings, from the runs."""
-        query = select(
-            _runs.c.camera_id,
-            func.sum(_runs.c.size_bytes),
-            func.min(_runs.c.start_ms),
-            func.max(_runs.c.end_ms),
-        ).group_by(_runs.c.camera_id)
-        async with self._db.session() as session:
-            rows = (await session.execute(query)).all()
-        return [
-            CameraUsage(camera_id=c, bytes=int(b), oldest_ms=int(lo), newest_ms=int(hi))
-            for c, b, lo, hi in sorted(rows)
-        ]
-
-    async def recent_totals(self, since_ms: int) -> dict[int, tuple[int, int]]:
-        """Per camera, (bytes, media duration in ms) of the segments that started at or after `since_ms`."""
-        query = (
-            select(
-                _segments.c.camera_id,
-                func.sum(_segments.c.size_bytes),
-                func.sum(_segments.c.duration_ms),
-            )
-            .where(_segments.c.start_ms >= since_ms)
-            .group_by(_segments.c.camera_id)
-        )
-        async with self._db.session() as session:
-            rows = (await session.execute(query)).all()
-        return {int(c): (int(b), int(d)) for c, b, d in rows}
-
-    async def paths_between(
-        self, camera_id: int, stream: StreamRole, start_ms: int, end_ms: int
-    ) -> dict[str, SegmentRecord]:
-        """The segments of a camera stream overlapping [start_ms, end_ms), by path (for recovery)."""
-        return {
-            record.path: record
-            for record in await self.segments_between(camera_id, stream, start_ms, end_ms)
-        }
 
 
 def _overlapping(
     camera_id: int, stream: StreamRole, start_ms: int, end_ms: int
 ) -> Select[tuple[int, int, str, int, int, int, int, str, bool]]:
     return (
-        select(*_RECORD_COLUMNS)
+        select(*RECORD_COLUMNS)
         .where(
             _segments.c.camera_id == camera_id,
             _segments.c.stream == stream.value,

@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 
 from backend_embed.api.recording import CameraStorage, StorageReport
+from backend_embed.recording.inventory import IndexInventory
 from backend_embed.recording.protection import ProtectedRangeRepository
-from backend_embed.recording.segments import SegmentRepository
 from backend_embed.recording.volume import StorageLimits, Volume
 
 logger = logging.getLogger(__name__)
@@ -31,14 +31,14 @@ class StorageReporter:
 
     def __init__(
         self,
-        segments: SegmentRepository,
+        inventory: IndexInventory,
         protection: ProtectedRangeRepository,
         volume: Volume,
         limits: StorageLimits,
         *,
         clock: Callable[[], int] = now_ms,
     ) -> None:
-        self._segments = segments
+        self._inventory = inventory
         self._protection = protection
         self._volume = volume
         self._limits = limits
@@ -55,8 +55,8 @@ class StorageReporter:
             OSError: the volume cannot be measured.
         """
         usage = await asyncio.to_thread(self._volume.usage)
-        cameras = await self._segments.usage_by_camera()
-        recent = await self._segments.recent_totals(self._clock() - BITRATE_WINDOW_MS)
+        cameras = await self._inventory.usage_by_camera()
+        recent = await self._inventory.recent_totals(self._clock() - BITRATE_WINDOW_MS)
         protected = await self._protection.protected_bytes()
         rows = []
         for camera in cameras:

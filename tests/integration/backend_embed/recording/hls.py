@@ -1,53 +1,54 @@
-"""Real ffmpeg HLS runs for the recording tests: tiny lavfi H.264 MPEG-TS segments with program date times."""
+"""Real ffmpeg HLS runs for the recording tests: tiny lavfi H.264 MPEG-TS segments laid out like the recorder's.
+
+The HLS options are the recorder's own (`backend_embed.ffmpeg.command`): program date times, temp files,
+a discontinuity at the start of each run, strftime names in UTC numbered from the run's start in microseconds.
+Only the input (lavfi instead of RTSP) and the segment length (1 s, for speed) differ.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from backend_embed.api.dto import StreamRole
+from backend_embed.ffmpeg.command import HLS_FLAGS, RecorderCommand, recorder_environment
 from tests.helpers.components import require_binary
 
-_SOURCE = ["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25"]
-_ENCODE = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25"]
+
+def recorder_layout(
+    root: Path, camera_id: int, stream: StreamRole = StreamRole.MAIN
+) -> RecorderCommand:
+    """The recorder's paths for a camera stream under `root` (the URL is never used)."""
+    return RecorderCommand(
+        input_url="rtsp://unused", recordings_root=root, camera_id=camera_id, stream=stream
+    )
 
 
-def hls_argv(playlist: Path, segment_pattern: str, *, seconds: float, realtime: bool) -> list[str]:
-    """ffmpeg writing 1 s segments named by `segment_pattern` (a `%03d` or strftime pattern) and a live
-    playlist of the newest five with EXT-X-PROGRAM-DATE-TIME."""
+def hls_argv(layout: RecorderCommand, *, seconds: float, realtime: bool = True) -> list[str]:
+    """ffmpeg writing `seconds` of 1 s segments where the recorder would, from a lavfi test picture."""
     ffmpeg = require_binary("ffmpeg", hint="apt-get install ffmpeg")
-    strftime = ["-strftime", "1", "-strftime_mkdir", "1"] if "%Y" in segment_pattern else []
     return [
         ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin",
-        *(["-re"] if realtime else []), *_SOURCE, "-t", str(seconds), *_ENCODE,
-        "-f", "hls", "-hls_time", "1", "-hls_list_size", "5",
-        "-hls_flags", "program_date_time", *strftime,
-        "-hls_segment_filename", segment_pattern, str(playlist),
+        *(["-re"] if realtime else []),
+        "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25", "-t", str(seconds),
+        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25",
+        "-f", "hls", "-hls_time", "1", "-hls_list_size", str(layout.list_size),
+        "-hls_segment_type", "mpegts", "-hls_flags", "+".join(HLS_FLAGS),
+        "-hls_start_number_source", "epoch_us", "-strftime", "1", "-strftime_mkdir", "1",
+        "-hls_segment_filename", layout.segment_pattern,
+        str(layout.playlist_path),
     ]  # fmt: skip
-
-
-def write_segments(directory: Path, count: int, *, stem: str = "seg") -> list[Path]:
-    """Write `count` real 1 s MPEG-TS segments (faster than real time) and return them in order."""
-    directory.mkdir(parents=True, exist_ok=True)
-    argv = hls_argv(
-        directory / f"{stem}.m3u8",
-        str(directory / f"{stem}-%03d.ts"),
-        seconds=count,
-        realtime=False,
-    )
-    subprocess.run(argv, check=True, timeout=60, capture_output=True)
-    (directory / f"{stem}.m3u8").unlink()
-    return sorted(directory.glob(f"{stem}-*.ts"))
 
 
 @contextlib.asynccontextmanager
 async def live_ffmpeg(argv: list[str]) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Run ffmpeg for the duration of the block; kill and reap it if it is still running at the end."""
+    """Run ffmpeg (TZ=UTC, like the recorder) for the block; kill and reap it if it still runs at the end."""
     proc = await asyncio.create_subprocess_exec(
         *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=recorder_environment(os.environ),
     )  # fmt: skip
     try:
         yield proc

@@ -12,7 +12,7 @@ import pytest
 from backend_embed.api.dto import StreamRole
 from backend_embed.recording.indexer import SegmentIndexer
 from backend_embed.recording.segments import SegmentInfo
-from tests.integration.backend_embed.recording.hls import hls_argv, live_ffmpeg
+from tests.integration.backend_embed.recording.hls import hls_argv, live_ffmpeg, recorder_layout
 
 pytestmark = pytest.mark.requires_ffmpeg
 
@@ -40,20 +40,17 @@ def _indexer(root: Path, playlist: Path, into: _Collector) -> SegmentIndexer:
 async def test_every_segment_of_a_real_ffmpeg_run_is_handed_over_once_in_order(
     tmp_path: Path,
 ) -> None:
-    cam_dir = tmp_path / "1"
-    cam_dir.mkdir()
-    playlist = cam_dir / "main.m3u8"
+    layout = recorder_layout(tmp_path, 1)
     got = _Collector()
-    indexer = _indexer(tmp_path, playlist, got)
-    argv = hls_argv(playlist, str(cam_dir / "main-%03d.ts"), seconds=4.5, realtime=True)
+    indexer = _indexer(tmp_path, layout.playlist_path, got)
 
-    async with live_ffmpeg(argv) as ffmpeg, asyncio.TaskGroup() as group:
+    async with live_ffmpeg(hls_argv(layout, seconds=4.5)) as ffmpeg, asyncio.TaskGroup() as group:
         follow = group.create_task(indexer.run())
         assert await asyncio.wait_for(ffmpeg.wait(), 20) == 0
         await asyncio.sleep(0.5)
         follow.cancel()
 
-    files = sorted(p.relative_to(tmp_path).as_posix() for p in cam_dir.glob("*.ts"))
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in layout.camera_dir.rglob("*.ts"))
     assert [s.path for s in got.segments] == files
     assert len(files) >= 4
     starts = [s.start_ms for s in got.segments]
@@ -62,6 +59,22 @@ async def test_every_segment_of_a_real_ffmpeg_run_is_handed_over_once_in_order(
     assert all(s.size_bytes == (tmp_path / s.path).stat().st_size for s in got.segments)
     assert [s.discontinuity for s in got.segments] == [True] + [False] * (len(files) - 1)
     assert got.closed[-1] == got.segments[-1].end_ms
+
+
+async def test_a_second_ffmpeg_run_on_the_same_playlist_starts_with_a_discontinuity(
+    tmp_path: Path,
+) -> None:
+    layout = recorder_layout(tmp_path, 1)
+    got = _Collector()
+    indexer = _indexer(tmp_path, layout.playlist_path, got)
+    for _ in range(2):
+        async with live_ffmpeg(hls_argv(layout, seconds=2, realtime=False)) as ffmpeg:
+            assert await asyncio.wait_for(ffmpeg.wait(), 20) == 0
+        await indexer.poll()
+
+    flags = [s.discontinuity for s in got.segments]
+    assert len(flags) == 4
+    assert flags == [True, False, True, False]
 
 
 def _write_playlist(

@@ -9,6 +9,7 @@ import pytest
 from backend_embed.api.dto import StreamRole
 from backend_embed.api.events import BackendEvent, StorageAlert
 from backend_embed.db.engine import Database
+from backend_embed.recording.inventory import IndexInventory
 from backend_embed.recording.protection import ProtectedRangeRepository
 from backend_embed.recording.retention import RetentionManager, RetentionPolicy
 from backend_embed.recording.segments import SegmentInfo, SegmentRepository
@@ -59,11 +60,13 @@ def _manager(
 ) -> RetentionManager:
     segments = SegmentRepository(database)
     volume = CapacityVolume(root, capacity)
+    inventory = IndexInventory(database)
     reporter = StorageReporter(
-        segments, ProtectedRangeRepository(database), volume, limits, clock=lambda: NOW_MS
+        inventory, ProtectedRangeRepository(database), volume, limits, clock=lambda: NOW_MS
     )
     return RetentionManager(
-        segments, volume, limits, reporter, stop_recording=calls.stop_recording,
+        segments,
+        inventory, volume, limits, reporter, stop_recording=calls.stop_recording,
         publish=calls.events.append, policies=policies, clock=lambda: NOW_MS, batch_size=7,
     )  # fmt: skip
 

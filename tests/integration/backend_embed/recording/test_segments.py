@@ -11,6 +11,7 @@ from backend_embed.api.dto import StreamRole
 from backend_embed.api.recording import Span
 from backend_embed.db.engine import Database
 from backend_embed.db.models import RecordingRunRow, RecordingSegmentRow
+from backend_embed.recording.inventory import IndexInventory
 from backend_embed.recording.protection import ProtectedRangeRepository
 from backend_embed.recording.runs import RUN_MAX_MS
 from backend_embed.recording.segments import SegmentRepository, merge_coverage
@@ -217,13 +218,16 @@ async def test_usage_and_recent_totals_sum_per_camera(
     await segments.add_many(run_of(yard, 500, 1, size=7))
     await ProtectedRangeRepository(database).add(gate, 101_000, 103_000, "x")
 
-    usage = await segments.usage_by_camera()
+    usage = await IndexInventory(database).usage_by_camera()
 
     assert [(u.camera_id, u.bytes, u.oldest_ms, u.newest_ms) for u in usage] == [
         (gate, 32, 100_000, 106_000),
         (yard, 7, 500_000, 502_000),
     ]
-    assert await segments.recent_totals(102_000) == {gate: (21, 6000), yard: (7, 2000)}
+    assert await IndexInventory(database).recent_totals(102_000) == {
+        gate: (21, 6000),
+        yard: (7, 2000),
+    }
     # gate main 100-102 and 102-104, gate sub 100-102 and 102-104 overlap 101-103
     assert await ProtectedRangeRepository(database).protected_bytes() == 22
 

@@ -9,6 +9,7 @@ import pytest
 from backend_embed.api.dto import StreamRole
 from backend_embed.api.recording import CameraStorage
 from backend_embed.db.engine import Database
+from backend_embed.recording.inventory import IndexInventory
 from backend_embed.recording.protection import ProtectedRangeRepository
 from backend_embed.recording.segments import SegmentRepository
 from backend_embed.recording.storage import StorageReporter
@@ -32,7 +33,7 @@ async def test_report_sums_cameras_bitrates_protection_and_projects_days(
     (tmp_path / "rec" / "file").write_bytes(b"x" * 1_000)
     limits = StorageLimits(min_free_bytes=0, min_free_percent=10, hard_min_free_bytes=0)
     reporter = StorageReporter(
-        segments, ProtectedRangeRepository(database), CapacityVolume(tmp_path / "rec", 10**9),
+        IndexInventory(database), ProtectedRangeRepository(database), CapacityVolume(tmp_path / "rec", 10**9),
         limits, clock=lambda: NOW_S * 1000,
     )  # fmt: skip
 
@@ -55,7 +56,7 @@ async def test_an_empty_index_reports_no_projection(
     database: Database, segments: SegmentRepository, tmp_path: Path
 ) -> None:
     reporter = StorageReporter(
-        segments,
+        IndexInventory(database),
         ProtectedRangeRepository(database),
         CapacityVolume(tmp_path, 10**6),
         StorageLimits(),
