@@ -84,6 +84,7 @@ class StreamRecorder:
             watchdog_s if watchdog_s is not None else 3 * command.segment_s + WATCHDOG_SLACK_S
         )
         self._backoff = backoff if backoff is not None else Backoff()
+        self._segment_ms = command.segment_s * 1000
         self._name = f"recorder {camera_id}/{stream.value}"
         self._status = RecorderStatus(
             camera_id, stream, RecorderState.STOPPED, transcoding=command.transcode
@@ -136,15 +137,18 @@ class StreamRecorder:
         self._spawn()
 
     def note_segment_closed(self, end_ms: int) -> None:
-        """The indexer stored a segment ending at `end_ms` (wall clock, UTC ms).
+        """The indexer stored a segment ending at `end_ms` (wall clock, UTC ms, from its program date time).
 
-        Feeds the watchdog and the RECORDING state when the segment belongs to the current run, and
-        updates `last_segment_end_ms` in any state.
+        Updates `last_segment_end_ms` in any state. Feeds the watchdog and the RECORDING state only when
+        the segment surely belongs to the current ffmpeg run: it ends at least one segment length after
+        the run started. A program date time runs up to about a second and a half ahead of the wall
+        clock (ffmpeg counts it from the burst of packets buffered while it probed the camera), so the
+        last segment of the previous run, written as it exited, can end after the new run started.
         """
         newest = self._status.last_segment_end_ms
         if newest is None or end_ms > newest:
             self._set(last_segment_end_ms=end_ms)
-        if self._task is not None and end_ms >= self._run_started_ms:
+        if self._task is not None and end_ms >= self._run_started_ms + self._segment_ms:
             self._note_progress()
 
     # -- the supervision task -------------------------------------------------------------------

@@ -208,7 +208,8 @@ async def test_segments_noted_by_the_indexer_feed_the_watchdog(harness: HarnessF
     await h.recorder.start()
     for _ in range(8):
         await asyncio.sleep(0.25)
-        h.recorder.note_segment_closed(time.time_ns() // 1_000_000)
+        # ends a segment length after the run started: surely this run's (see note_segment_closed)
+        h.recorder.note_segment_closed(time.time_ns() // 1_000_000 + 4_000)
     assert h.launches == 1
     status = h.recorder.status()
     assert status.state is RecorderState.RECORDING
@@ -221,7 +222,10 @@ async def test_a_segment_from_an_earlier_run_does_not_mark_recording(
     h = harness(["refused"], slow=FAST)
     await h.recorder.start()
     await h.wait_for(lambda s: s.state is RecorderState.RECONNECTING)
-    h.recorder.note_segment_closed(time.time_ns() // 1_000_000 - 60_000)
+    now_ms = time.time_ns() // 1_000_000
+    h.recorder.note_segment_closed(now_ms - 60_000)
+    # the previous run's last segment, written as it exited, with a program date time running ahead
+    h.recorder.note_segment_closed(now_ms + 1_500)
     assert h.recorder.status().state is RecorderState.RECONNECTING
     assert h.recorder.status().last_segment_end_ms is not None
 
