@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend_embed.db.models import RecordingRunRow, RecordingSegmentRow
 
-#: segments whose start is within this of the previous end continue it (clock jitter, rounding of EXTINF)
-CONTINUITY_TOLERANCE_MS = 1_000
+#: a segment starting within this of the previous end continues it (EXTINF rounding, restart jitter);
+#: well below the shortest segment (1 s), so one missing segment always shows as a gap
+CONTINUITY_TOLERANCE_MS = 500
 #: no run spans more than this; no single segment may be longer
 RUN_MAX_MS = 3_600_000
 _CHUNK = 1_000

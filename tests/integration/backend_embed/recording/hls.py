@@ -3,6 +3,10 @@
 The HLS options are the recorder's own (`backend_embed.ffmpeg.command`): program date times, temp files,
 a discontinuity at the start of each run, strftime names in UTC numbered from the run's start in microseconds.
 Only the input (lavfi instead of RTSP) and the segment length (1 s, for speed) differ.
+
+Measured with ffmpeg 5.1: the HLS muxer keeps the segment being written in memory and writes it (as
+NAME.ts.tmp, renamed at once) only when it is complete. A SIGKILL of ffmpeg loses that segment; a `.ts.tmp`
+is left only if the kill lands during the write.
 """
 
 from __future__ import annotations
