@@ -96,6 +96,11 @@ class StreamRecorder:
         self._attempts_since_recording = 0
 
     @property
+    def command(self) -> RecorderCommand:
+        """The settings this recorder runs ffmpeg with (`playlist_path` is what the indexer reads)."""
+        return self._command
+
+    @property
     def watchdog_s(self) -> float:
         return self._watchdog_s
 
