@@ -126,7 +126,7 @@ def recorder_argv(spec: RecorderCommand) -> list[str]:
         spec.ffmpeg, "-hide_banner", "-nostats", "-loglevel", "info",
         "-rtsp_transport", "tcp", "-timeout", str(round(spec.io_timeout_s * 1_000_000)),
         # half a second of analysis: enough for H.264/H.265 from the SDP and for the first MJPEG frame,
-        # and about 0.4 s faster to first packet than the default (measured on camsim)
+        # and about 0.5 s faster to the first packet than the default (measured on camsim)
         "-analyzeduration", "500000",
         "-i", spec.input_url,
         "-map", "0:v:0", "-an", "-sn", "-dn",
