@@ -179,6 +179,10 @@ class SegmentIndexer:
         if start_ms is None:
             logger.warning("Cannot index segment %s: no EXT-X-PROGRAM-DATE-TIME", entry.uri)
             return None
+        if size == 0:
+            # ffmpeg 5.1 ignores write errors: on a full disk it lists empty segments (docs/recording.md)
+            logger.warning("Not indexing empty segment %s (is the disk full?)", entry.uri)
+            return None
         discontinuity = entry.discontinuity or self._restart_pending
         self._restart_pending = False
         self._last_end_ms = start_ms + entry.duration_ms

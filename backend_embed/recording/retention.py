@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 _DAY_MS = 86_400_000
 StopRecording = Callable[[tuple[int, ...], str], Awaitable[None]]
+ResumeRecording = Callable[[tuple[int, ...]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,13 @@ class RetentionManager:
     (3) deletes the oldest segments of ALL cameras until the volume's free space is at the watermark, then
     (4) if free space is still below the hard limit (only protected recordings are left), calls
     `stop_recording` for every recorded camera and publishes a `StorageAlert`; below the watermark alone it
-    only alerts. Each condition is reported once until it clears. Between sweeps a camera may exceed its
-    max bytes by what it records in one interval.
+    only alerts. Each condition is reported once until it clears. Once free space is back above the watermark
+    (not merely the hard limit), `resume_recording` gets the cameras it stopped.
+
+    `run()` sweeps every `interval_s`, and sooner when a free-space check (every `check_interval_s`, one
+    statvfs) finds the volume below the watermark: ffmpeg does not notice a full disk (it writes empty
+    segments), so the hard limit must act within seconds. Between sweeps a camera may exceed its max bytes by
+    what it records in one interval.
     """
 
     def __init__(
@@ -80,10 +86,12 @@ class RetentionManager:
         *,
         stop_recording: StopRecording,
         publish: Callable[[BackendEvent], None],
+        resume_recording: ResumeRecording | None = None,
         policies: Sequence[RetentionPolicy] = (),
         clock: Callable[[], int] = now_ms,
         batch_size: int = 500,
         interval_s: float = 60.0,
+        check_interval_s: float = 5.0,
     ) -> None:
         self._segments = segments
         self._inventory = inventory
@@ -96,22 +104,31 @@ class RetentionManager:
         self._clock = clock
         self._batch_size = batch_size
         self._interval_s = interval_s
+        self._check_interval_s = check_interval_s
+        self._resume_recording = resume_recording
         self._alerted: str | None = None
+        self._stopped: tuple[int, ...] = ()
 
     def set_policies(self, policies: Sequence[RetentionPolicy]) -> None:
         """Replace the camera policies (cameras added, removed or edited); the next sweep applies them."""
         self._policies = tuple(policies)
 
     async def run(self) -> None:
-        """Sweep every `interval_s` until cancelled. A sweep the database or the disk fails is retried later."""
+        """Sweep until cancelled. A sweep the database or the disk fails is logged and retried later."""
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time()
         while True:
             try:
-                await self.sweep()
+                if loop.time() >= next_sweep or await self._below_watermark():
+                    await self.sweep()
+                    next_sweep = loop.time() + self._interval_s
             except (DatabaseError, OSError) as exc:
-                logger.warning(
-                    "Retention sweep failed, retrying in %.0f s: %s", self._interval_s, exc
-                )
-            await asyncio.sleep(self._interval_s)
+                logger.warning("Retention sweep failed, retrying: %s", exc)
+            await asyncio.sleep(self._check_interval_s)
+
+    async def _below_watermark(self) -> bool:
+        usage = await asyncio.to_thread(self._volume.usage)
+        return usage.free_bytes < self._limits.watermark_bytes(usage.total_bytes)
 
     async def sweep(self) -> SweepResult:
         """Run the four steps once.
@@ -202,7 +219,8 @@ class RetentionManager:
             message = (
                 f"Recording stopped: only {_size(free)} free on {self._volume.root}, below the hard limit of "
                 f"{_size(self._limits.hard_min_free_bytes)}, and only protected recordings are left to "
-                "delete. Free space or lift protections, then restart recording."
+                f"delete. Free space or lift protections; recording resumes once "
+                f"{_size(self._limits.watermark_bytes(total))} are free."
             )
         elif free < self._limits.watermark_bytes(total):
             state = "low"
@@ -212,6 +230,7 @@ class RetentionManager:
             )
         else:
             self._alerted = None
+            await self._resume()
             return (), None
         if self._alerted == state:
             return (), None
@@ -220,11 +239,19 @@ class RetentionManager:
         if state == "stopped":
             stopped = tuple(p.camera_id for p in self._policies)
             logger.error("%s", message)
+            self._stopped = stopped
             await self._stop_recording(stopped, message)
         else:
             logger.warning("%s", message)
         self._publish(StorageAlert(message=message, report=await self._reporter.report()))
         return stopped, message
+
+    async def _resume(self) -> None:
+        """Hand the cameras stopped for lack of space back to `resume_recording`, once space is back."""
+        stopped, self._stopped = self._stopped, ()
+        if stopped and self._resume_recording is not None:
+            logger.info("Free space is back above the watermark: resuming cameras %s", stopped)
+            await self._resume_recording(stopped)
 
 
 def _enough(batch: list[SegmentRecord], need: int) -> list[SegmentRecord]:

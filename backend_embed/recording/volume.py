@@ -74,12 +74,13 @@ class StorageLimits:
         min_free_bytes: keep at least this much free (the watermark is the larger of this and the percent).
         min_free_percent: keep at least this share of the volume free.
         hard_min_free_bytes: below this, with only protected recordings left to delete, recording stops
-            rather than fill the disk. Must not exceed the watermark.
+            rather than fill the disk (2 GiB: over a minute of 16 cameras at 4 Mbit/s each, far more than
+            they write between two free-space checks). The watermark is never below it.
     """
 
     min_free_bytes: int = 0
     min_free_percent: float = 5.0
-    hard_min_free_bytes: int = 256 * 1024 * 1024
+    hard_min_free_bytes: int = 2 * 1024**3
 
     def __post_init__(self) -> None:
         if self.min_free_bytes < 0 or self.hard_min_free_bytes < 0:

@@ -190,3 +190,18 @@ async def test_no_playlist_yet_is_not_an_error(tmp_path: Path) -> None:
     indexer = _indexer(tmp_path, tmp_path / "main.m3u8", _Collector())
 
     assert await indexer.poll() == 0
+
+
+async def test_an_empty_segment_is_not_indexed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    playlist = tmp_path / "main.m3u8"
+    got = _Collector()
+    indexer = _indexer(tmp_path, playlist, got)
+    (tmp_path / "a.ts").write_bytes(b"")  # what ffmpeg 5.1 lists when the disk is full
+
+    _write_playlist(playlist, 0, [("a.ts", _pdt(0)), ("b.ts", _pdt(2))])
+    await indexer.poll()
+
+    assert [s.path for s in got.segments] == ["b.ts"]
+    assert "disk full" in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -23,14 +24,18 @@ SIZE = 1_000
 
 
 class _Recorder:
-    """The stop_recording and publish collaborators, recording their calls."""
+    """The stop_recording, resume_recording and publish collaborators, recording their calls."""
 
     def __init__(self) -> None:
         self.stops: list[tuple[tuple[int, ...], str]] = []
+        self.resumes: list[tuple[int, ...]] = []
         self.events: list[BackendEvent] = []
 
     async def stop_recording(self, camera_ids: tuple[int, ...], reason: str) -> None:
         self.stops.append((camera_ids, reason))
+
+    async def resume_recording(self, camera_ids: tuple[int, ...]) -> None:
+        self.resumes.append(camera_ids)
 
 
 async def _record(
@@ -65,9 +70,9 @@ def _manager(
         inventory, ProtectedRangeRepository(database), volume, limits, clock=lambda: NOW_MS
     )
     return RetentionManager(
-        segments,
-        inventory, volume, limits, reporter, stop_recording=calls.stop_recording,
-        publish=calls.events.append, policies=policies, clock=lambda: NOW_MS, batch_size=7,
+        segments, inventory, volume, limits, reporter, stop_recording=calls.stop_recording,
+        resume_recording=calls.resume_recording, publish=calls.events.append, policies=policies,
+        clock=lambda: NOW_MS, batch_size=7, interval_s=3600, check_interval_s=0.05,
     )  # fmt: skip
 
 
@@ -220,3 +225,45 @@ async def test_a_file_that_cannot_be_deleted_keeps_its_row(
 
     assert await _indexed(segments, gate) == [infos[0].path]
     assert "Cannot delete 1 recording(s)" in caplog.text
+
+
+async def test_recording_resumes_once_space_is_back_above_the_watermark(
+    database: Database, camera_ids: list[int], segments: SegmentRepository, tmp_path: Path
+) -> None:
+    root = tmp_path / "rec"
+    gate = camera_ids[0]
+    await _record(root, segments, gate, NOW_MS - DAY_MS, 10)
+    protection = ProtectedRangeRepository(database)
+    hold = await protection.add(None, 0, NOW_MS, "legal hold")
+    limits = StorageLimits(
+        min_free_bytes=5 * SIZE, min_free_percent=0, hard_min_free_bytes=2 * SIZE
+    )
+    calls = _Recorder()
+    manager = _manager(database, root, 11 * SIZE, calls, [RetentionPolicy(gate)], limits)
+    await manager.sweep()
+    assert calls.resumes == []
+
+    await protection.remove(hold.id)
+    await manager.sweep()
+
+    assert calls.resumes == [(gate,)]
+    assert len(await _indexed(segments, gate)) == 6
+
+
+async def test_the_running_manager_reacts_to_low_space_within_its_check_interval(
+    database: Database, camera_ids: list[int], segments: SegmentRepository, tmp_path: Path
+) -> None:
+    root = tmp_path / "rec"
+    gate = camera_ids[0]
+    limits = StorageLimits(min_free_bytes=5 * SIZE, min_free_percent=0, hard_min_free_bytes=0)
+    manager = _manager(database, root, 20 * SIZE, _Recorder(), [RetentionPolicy(gate)], limits)
+    async with asyncio.TaskGroup() as group:
+        running = group.create_task(manager.run())
+        await asyncio.sleep(0.1)  # the first sweep has run; the next is an hour away
+        await _record(root, segments, gate, NOW_MS - DAY_MS, 18)  # 2 free, 5 wanted
+        async with asyncio.timeout(5):
+            while len(await _indexed(segments, gate)) > 15:  # noqa: ASYNC110 - polling the database
+                await asyncio.sleep(0.05)
+        running.cancel()
+
+    assert 20 * SIZE - bytes_under(root) >= 5 * SIZE
