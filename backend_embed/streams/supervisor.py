@@ -33,6 +33,7 @@ PublishStatus = Callable[[RecorderStatus], None]
 #: the watchdog's slack on top of three segments: connecting and probing take about a second
 WATCHDOG_SLACK_S: Final = 5.0
 _WAITING: Final = frozenset({RecorderState.STARTING, RecorderState.RECONNECTING})
+_IDLE: Final = frozenset({RecorderState.STOPPED, RecorderState.FAILED})
 
 
 class StreamRecorder:
@@ -124,7 +125,12 @@ class StreamRecorder:
         self._set(state=RecorderState.STOPPED, reason="", retry_in_s=None)
 
     async def pause(self, reason: str) -> None:
-        """Stop recording because the disk is full (called by retention); DISK_FULL until `resume()`."""
+        """Stop recording because the disk is full (called by retention); DISK_FULL until `resume()`.
+
+        Does nothing to a recorder that is stopped or failed: `resume()` must not start those.
+        """
+        if self._task is None and self._status.state in _IDLE:
+            return
         await self._halt()
         logger.warning("Paused %s: %s", self._name, reason)
         self._set(state=RecorderState.DISK_FULL, reason=reason, retry_in_s=None)

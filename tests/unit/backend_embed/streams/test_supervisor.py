@@ -247,6 +247,15 @@ async def test_pause_stops_ffmpeg_and_resume_records_again(harness: HarnessFacto
     assert h.launches == 2
 
 
+async def test_pausing_a_stopped_recorder_leaves_it_stopped(harness: HarnessFactory) -> None:
+    h = harness(["record"])
+    await h.recorder.pause("The disk is full.")
+    h.recorder.resume()
+    await asyncio.sleep(0.3)
+    assert h.recorder.status().state is RecorderState.STOPPED
+    assert h.launches == 0
+
+
 async def test_a_full_disk_reported_by_ffmpeg_shows_disk_full_until_resumed(
     harness: HarnessFactory,
 ) -> None:
