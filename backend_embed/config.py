@@ -22,6 +22,11 @@ class BackendConfig:
         probe_timeout_s: how long a connection test may take before it is reported as a timeout.
         probe_concurrency: how many cameras are probed at once at start-up.
         recheck_interval_s: how often cameras that are not online are probed again (0 turns it off).
+        record: run recorders for cameras whose recording is enabled (off for a console that only views).
+        recordings_quota_bytes: treat the recordings folder as a volume of this size (a quota on a shared
+            disk, and tests); None means the real free space of the disk holding it.
+        min_free_percent: retention keeps at least this share of the volume free, oldest recordings first.
+        hard_min_free_bytes: below this, with only protected recordings left, recording stops with an alert.
     """
 
     database_url: str
@@ -31,6 +36,10 @@ class BackendConfig:
     probe_concurrency: int = 4
     recheck_interval_s: float = 30.0
     prefer_keyring: bool = True
+    record: bool = True
+    recordings_quota_bytes: int | None = None
+    min_free_percent: float = 5.0
+    hard_min_free_bytes: int = 2 * 1024**3
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(_SUPPORTED_URL_PREFIXES):
@@ -42,7 +51,9 @@ class BackendConfig:
             raise InvalidInputError("Probe timeout, concurrency and interval must be positive.")
 
     @classmethod
-    def local(cls, config_dir: Path, data_dir: Path, **overrides: float | bool) -> BackendConfig:
+    def local(
+        cls, config_dir: Path, data_dir: Path, **overrides: float | bool | None
+    ) -> BackendConfig:
         """The single-workstation default: a SQLite file in the data directory."""
         url = f"sqlite+aiosqlite:///{data_dir / 'vas.sqlite3'}"
         return cls(database_url=url, config_dir=config_dir, data_dir=data_dir, **overrides)  # type: ignore[arg-type]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from backend_embed.api.errors import BackendError, InvalidInputError
 from backend_embed.api.events import CameraRemoved, CamerasChanged, GroupsChanged
 from backend_embed.api.protocol import EventCallback, Unsubscribe
 from backend_embed.api.recording import (
-    CameraStorage,
     Coverage,
     ProtectedRange,
     RecorderStatus,
@@ -41,8 +39,15 @@ from backend_embed.config import BackendConfig
 from backend_embed.db.engine import Database
 from backend_embed.db.migrate import upgrade_to_head
 from backend_embed.events import EventBus
+from backend_embed.recording.inventory import IndexInventory
 from backend_embed.recording.protection import ProtectedRangeRepository
+from backend_embed.recording.recovery import RecordingRecovery
+from backend_embed.recording.retention import RetentionManager
 from backend_embed.recording.segments import SegmentRepository
+from backend_embed.recording.storage import StorageReporter
+from backend_embed.recording.volume import CapacityVolume, DiskVolume, StorageLimits, Volume
+from backend_embed.recording.writer import SegmentWriter
+from backend_embed.streams.controller import RecordingController
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +73,8 @@ class BackendHost:
         self._db: Database | None = None
         self._registry: CameraRegistry | None = None
         self._monitor: CameraMonitor | None = None
+        self._recording: RecordingController | None = None
+        self._reporter: StorageReporter | None = None
 
     @property
     def config(self) -> BackendConfig:
@@ -105,20 +112,96 @@ class BackendHost:
                 timeout_s=config.probe_timeout_s,
                 concurrency=config.probe_concurrency,
                 recheck_interval_s=config.recheck_interval_s,
+                on_probed=self._on_probed,
             )
-            self._monitor.start(await self._registry.list_cameras())
+            cameras = await self._registry.list_cameras()
+            volume, limits = self._storage_volume()
+            inventory = IndexInventory(self._db)
+            protection = ProtectedRangeRepository(self._db)
+            self._reporter = StorageReporter(inventory, protection, volume, limits)
+            if config.record:
+                await self._start_recording(self._db, volume, limits, self._reporter, cameras)
+            self._monitor.start(cameras)
         except BaseException:
-            await self._db.dispose()
-            self._db = self._registry = None
+            await self.stop()
             raise
         logger.info("Backend started")
 
+    def _storage_volume(self) -> tuple[Volume, StorageLimits]:
+        config = self._config
+        root = config.recordings_dir
+        root.mkdir(parents=True, exist_ok=True)
+        volume: Volume = (
+            DiskVolume(root)
+            if config.recordings_quota_bytes is None
+            else CapacityVolume(root, config.recordings_quota_bytes)
+        )
+        limits = StorageLimits(
+            min_free_percent=config.min_free_percent,
+            hard_min_free_bytes=config.hard_min_free_bytes,
+        )
+        return volume, limits
+
+    async def _start_recording(
+        self,
+        db: Database,
+        volume: Volume,
+        limits: StorageLimits,
+        reporter: StorageReporter,
+        cameras: Sequence[Camera],
+    ) -> None:
+        """Recovery first (nothing records meanwhile), then the writer, retention and the recorders."""
+        root = self._config.recordings_dir
+        segments, inventory = SegmentRepository(db), IndexInventory(db)
+        retention = RetentionManager(
+            segments,
+            inventory,
+            volume,
+            limits,
+            reporter,
+            stop_recording=self._pause_recording,
+            resume_recording=self._resume_recording,
+            publish=self._bus.publish,
+        )
+        self._recording = RecordingController(
+            root=root,
+            writer=SegmentWriter(segments),
+            recovery=RecordingRecovery(root, segments, inventory),
+            retention=retention,
+            stream_url=self._url_with_secrets,
+            publish=self._bus.publish,
+            report_status=self.monitor.report,
+        )
+        report = await self._recording.start()
+        logger.info("Recordings checked: %s", report)
+        for camera in cameras:
+            await self._recording.apply(camera)
+
+    async def _pause_recording(self, camera_ids: tuple[int, ...], reason: str) -> None:
+        if self._recording is not None:
+            await self._recording.pause(camera_ids, reason)
+
+    async def _resume_recording(self, camera_ids: tuple[int, ...]) -> None:
+        if self._recording is not None:
+            await self._recording.resume(camera_ids)
+
+    async def _on_probed(self, camera_id: int, result: ProbeResult) -> None:
+        if self._recording is not None and result.codec:
+            await self._recording.note_codec(camera_id, result.codec)
+            self.monitor.supervise(camera_id, self._recording.is_recording(camera_id))
+
     async def stop(self) -> None:
-        """Stop services in reverse order. Safe to call twice or after a failed start."""
+        """Stop services in reverse order: recorders first (they flush), then probes, then the database.
+
+        Safe to call twice or after a failed start.
+        """
+        recording, self._recording = self._recording, None
         monitor, self._monitor = self._monitor, None
         db, self._db = self._db, None
-        self._registry = None
+        self._registry = self._reporter = None
         try:
+            if recording is not None:
+                await recording.stop()
             if monitor is not None:
                 await monitor.stop()
         finally:
@@ -140,17 +223,19 @@ class BackendHost:
     async def add_camera(self, spec: CameraSpec) -> Camera:
         camera = await self.registry.add_camera(spec)
         logger.info("Camera added: %s", camera.name)
-        self._changed(camera)
+        await self._changed(camera)
         return camera
 
     async def update_camera(self, camera_id: int, spec: CameraSpec) -> Camera:
         camera = await self.registry.update_camera(camera_id, spec)
         logger.info("Camera updated: %s", camera.name)
-        self._changed(camera)
+        await self._changed(camera, credentials_changed=spec.password is not None)
         return camera
 
     async def delete_camera(self, camera_id: int) -> None:
         await self.registry.delete_camera(camera_id)
+        if self._recording is not None:
+            await self._recording.remove(camera_id)
         self.monitor.forget(camera_id)
         logger.info("Camera %d deleted", camera_id)
         self._bus.publish(CameraRemoved(camera_id))
@@ -158,13 +243,17 @@ class BackendHost:
     async def set_camera_enabled(self, camera_id: int, enabled: bool) -> Camera:
         camera = await self.registry.set_camera_enabled(camera_id, enabled)
         logger.info("Camera %s %s", camera.name, "enabled" if enabled else "disabled")
-        self._changed(camera)
+        await self._changed(camera)
         return camera
 
-    def _changed(self, *cameras: Camera) -> None:
-        for camera in cameras:
-            self.monitor.track(camera)
+    async def _changed(self, *cameras: Camera, credentials_changed: bool = False) -> None:
+        """Publish changed cameras, then let recording and probing follow the new settings."""
         self._bus.publish(CamerasChanged(tuple(cameras)))
+        for camera in cameras:
+            if self._recording is not None:
+                await self._recording.apply(camera, credentials_changed=credentials_changed)
+                self.monitor.supervise(camera.id, self._recording.is_recording(camera.id))
+            self.monitor.track(camera, probe=not self.monitor.is_supervised(camera.id))
 
     # groups --------------------------------------------------------------------------------------------
 
@@ -224,7 +313,7 @@ class BackendHost:
         if report.groups_created:
             self._bus.publish(GroupsChanged())
         cameras = [c for c in await self.registry.list_cameras() if c.name in set(report.added)]
-        self._changed(*cameras)
+        await self._changed(*cameras)
         return report
 
     async def export_cameras(self, path: Path, fmt: ExportFormat) -> int:
@@ -237,8 +326,8 @@ class BackendHost:
     # recording -----------------------------------------------------------------------------------------
 
     async def recorder_statuses(self) -> list[RecorderStatus]:
-        """Statuses of the recorders this host runs (none until recording is wired into the host)."""
-        return []
+        """Statuses of the recorders this host runs (none on a host started with `record=False`)."""
+        return [] if self._recording is None else self._recording.statuses()
 
     async def coverage(
         self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole = StreamRole.MAIN
@@ -248,21 +337,9 @@ class BackendHost:
         return await self._segments_repo().coverage(camera_id, stream, start_ms, end_ms)
 
     async def storage_report(self) -> StorageReport:
-        root = self._config.recordings_dir
-        root.mkdir(parents=True, exist_ok=True)
-        usage = await asyncio.to_thread(shutil.disk_usage, root)
-        cameras = await self._segments_repo().usage_by_camera()
-        return StorageReport(
-            root=str(root),
-            total_bytes=usage.total,
-            free_bytes=usage.free,
-            recordings_bytes=sum(c.bytes for c in cameras),
-            protected_bytes=await self._protection_repo().protected_bytes(),
-            cameras=tuple(
-                CameraStorage(c.camera_id, c.bytes, c.oldest_ms, c.newest_ms, None) for c in cameras
-            ),
-            projected_days=None,
-        )
+        if self._reporter is None:
+            raise BackendNotStartedError("backend host is not started")
+        return await self._reporter.report()
 
     async def protect_range(
         self, camera_id: int | None, start_ms: int, end_ms: int, reason: str

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 # (camera id) -> (URL with credentials, secrets to redact). Raises BackendError if the camera is gone.
 UrlSource = Callable[[int, StreamRole], Awaitable[tuple[str, Sequence[str]]]]
 Prober = Callable[[str, float, Sequence[str]], Awaitable[ProbeResult]]
+# Called after every successful probe (the recording controller learns the camera's codec from it).
+ProbeHook = Callable[[int, ProbeResult], Awaitable[None]]
 
 
 def status_from_probe(camera_id: int, result: ProbeResult) -> CameraStatusInfo:
@@ -54,8 +56,11 @@ class CameraMonitor:
         timeout_s: float,
         concurrency: int,
         recheck_interval_s: float,
+        on_probed: ProbeHook | None = None,
     ) -> None:
         self._bus = bus
+        self._on_probed = on_probed
+        self._supervised: set[int] = set()
         self._url_source = url_source
         self._prober = prober
         self._timeout_s = timeout_s
@@ -115,7 +120,30 @@ class CameraMonitor:
             return self._statuses.get(camera_id, CameraStatusInfo(camera_id, CameraStatus.DISABLED))
         info = status_from_probe(camera_id, result)
         self._set(info)
+        if result.ok and self._on_probed is not None:
+            await self._on_probed(camera_id, result)
         return info
+
+    def supervise(self, camera_id: int, supervised: bool) -> None:
+        """A recorder holds this camera's session: no periodic probe; its state comes through `report`."""
+        if supervised:
+            self._supervised.add(camera_id)
+        else:
+            self._supervised.discard(camera_id)
+
+    def is_supervised(self, camera_id: int) -> bool:
+        return camera_id in self._supervised
+
+    def report(self, info: CameraStatusInfo) -> None:
+        """A status learnt elsewhere (the camera's recorder). Keeps the last probe's details."""
+        if info.camera_id not in self._enabled:
+            return
+        previous = self._statuses.get(info.camera_id)
+        probe = info.probe or (previous.probe if previous is not None else None)
+        reason = info.reason
+        if info.status is CameraStatus.ONLINE and probe is not None and probe.ok:
+            reason = probe.summary()
+        self._set(CameraStatusInfo(info.camera_id, info.status, reason, probe))
 
     def _set(self, info: CameraStatusInfo) -> None:
         if self._statuses.get(info.camera_id) == info:
@@ -130,7 +158,11 @@ class CameraMonitor:
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=interval)
             except TimeoutError:
-                due = [cid for cid in sorted(self._enabled) if not self._is_online(cid)]
+                due = [
+                    cid
+                    for cid in sorted(self._enabled - self._supervised)
+                    if not self._is_online(cid)
+                ]
             else:
                 due = sorted(self._pending & self._enabled)
             self._wake.clear()
