@@ -20,7 +20,7 @@ from typing import Any
 
 from vas_console.cli import CliOptions
 from vas_console.crash import CrashHandler
-from vas_console.logsetup import LogBuffer, configure_logging
+from vas_console.logsetup import LogBuffer, configure_logging, shutdown_logging
 from vas_console.paths import AppPaths
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,9 @@ def run(options: CliOptions) -> int:
         try:
             code = _run_qt(session)
         finally:
-            logging.shutdown()
+            # before --temp-basedir removes the log directory; later records go to stderr only
+            shutdown_logging()
+            logging.basicConfig(level=logging.WARNING)
         return code
 
 

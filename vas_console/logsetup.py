@@ -79,3 +79,11 @@ def configure_logging(
         handler.addFilter(redactor)
         root.addHandler(handler)
     return buffer
+
+
+def shutdown_logging() -> None:
+    """Flush, close and detach every root handler (before the log directory may be deleted)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()

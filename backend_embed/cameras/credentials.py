@@ -254,7 +254,18 @@ def detect_keyring_backend() -> KeyringBackend | None:
     Honours `PYTHON_KEYRING_BACKEND` and keyring's config file. The fail and null backends, a chainer with
     nothing to chain, and keyring's own "not recommended" backends (priority below 1, e.g. plain-text files)
     count as none. Detection is repeated on every call (keyring caches it process-wide otherwise).
+
+    On Linux without a D-Bus session bus no keyring can work (Secret Service and KWallet both need it), so
+    detection is skipped there: loading every backend makes keyring's macOS backend run `gcc` through
+    ctypes' find_library, which costs start-up time on a headless workstation for nothing.
     """
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+        and not os.environ.get("PYTHON_KEYRING_BACKEND")
+    ):
+        logger.debug("No D-Bus session bus: no keyring")
+        return None
     try:
         keyring.core.init_backend()
         backend = keyring.core.get_keyring()
