@@ -12,6 +12,7 @@ def test_every_table_of_the_design_exists() -> None:
         "cameras",
         "camera_groups",
         "recording_segments",
+        "recording_runs",
         "protected_ranges",
         "snapshots",
         "bookmarks",
