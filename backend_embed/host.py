@@ -195,16 +195,14 @@ class BackendHost:
 
         Safe to call twice or after a failed start.
         """
-        recording, self._recording = self._recording, None
-        monitor, self._monitor = self._monitor, None
-        db, self._db = self._db, None
-        self._registry = self._reporter = None
         try:
-            if recording is not None:
-                await recording.stop()
-            if monitor is not None:
-                await monitor.stop()
+            if self._recording is not None:
+                await self._recording.stop()
+            if self._monitor is not None:
+                await self._monitor.stop()
         finally:
+            db = self._db
+            self._recording = self._monitor = self._registry = self._reporter = self._db = None
             if db is not None:
                 await db.dispose()
         logger.info("Backend stopped")

@@ -119,7 +119,7 @@ async def run_tool(argv: Sequence[str], *, timeout: float) -> ToolResult:  # noq
             logger.debug("%s (pid %d) ran over %.1f s: killing it", argv[0], proc.pid, timeout)
     finally:
         await _kill_and_reap(proc)
-    if timed_out:
+        # reading the pipes to EOF lets the transport close; on cancellation too, or GC warns about them
         await _drain_rest(proc, out, err)
     elapsed = time.monotonic() - started
     returncode = proc.returncode if proc.returncode is not None else -1
