@@ -22,6 +22,7 @@ from backend_embed.api.dto import (
 )
 from backend_embed.api.errors import BackendError, InvalidInputError
 from backend_embed.api.events import CameraRemoved, CamerasChanged, GroupsChanged
+from backend_embed.api.media import LiveEndpoint, PlaybackSource, Preview
 from backend_embed.api.protocol import EventCallback, Unsubscribe
 from backend_embed.api.recording import (
     Coverage,
@@ -358,6 +359,22 @@ class BackendHost:
         if self._db is None:
             raise BackendNotStartedError("backend host is not started")
         return ProtectedRangeRepository(self._db)
+
+    # live and playback: interim answers until the WHEP and VOD services are wired in ------------------
+
+    async def live_endpoint(self, camera_id: int, stream: StreamRole) -> LiveEndpoint:
+        await self.registry.get_camera(camera_id)
+        raise BackendError("Live video is not available in this build yet.")
+
+    async def playback_source(
+        self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole = StreamRole.MAIN
+    ) -> PlaybackSource:
+        await self.registry.get_camera(camera_id)
+        raise BackendError("Playback is not available in this build yet.")
+
+    async def previews(self, camera_id: int, start_ms: int, end_ms: int) -> list[Preview]:
+        await self.registry.get_camera(camera_id)
+        return []
 
 
 __all__ = ["BackendError", "BackendHost", "BackendNotStartedError"]

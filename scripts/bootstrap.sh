@@ -9,12 +9,12 @@ say() { printf '[bootstrap] %s\n' "$*"; }
 
 mapfile -t packages < <(grep -v '^\s*#' scripts/apt-packages.txt | grep -v '^\s*$')
 missing=()
+sudo_cmd=()
+[[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
-  sudo_cmd=()
-  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
   say "installing ${#missing[@]} Debian packages: ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -40,4 +40,21 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   echo "$want" > "$stamp"
 else
   say "Python packages present"
+fi
+
+# Browser tests drive Debian's Chromium with playwright-core (never a downloaded browser).
+if [[ -f tests/browser/package-lock.json ]]; then
+  if ! command -v npm >/dev/null; then
+    say "installing Node.js and npm from Debian"
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  npm_stamp=tests/browser/node_modules/.vas-installed
+  npm_want=$(sha256sum tests/browser/package-lock.json | cut -d' ' -f1)
+  if [[ ! -f $npm_stamp || $(cat "$npm_stamp") != "$npm_want" ]]; then
+    say "installing the browser test driver (npm ci in tests/browser)"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/browser --no-audit --no-fund --silent
+    echo "$npm_want" > "$npm_stamp"
+  else
+    say "browser test driver present"
+  fi
 fi

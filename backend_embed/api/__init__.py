@@ -36,6 +36,13 @@ from backend_embed.api.events import (
     RecorderStatusChanged,
     StorageAlert,
 )
+from backend_embed.api.media import (
+    LiveCodecPath,
+    LiveEndpoint,
+    PlaybackSource,
+    PlaylistEntry,
+    Preview,
+)
 from backend_embed.api.protocol import BackendApi, EventCallback, Unsubscribe
 from backend_embed.api.recording import (
     CameraStorage,
@@ -73,7 +80,12 @@ __all__ = [
     "ImportReport",
     "InvalidInputError",
     "LineError",
+    "LiveCodecPath",
+    "LiveEndpoint",
     "NotFoundError",
+    "PlaybackSource",
+    "PlaylistEntry",
+    "Preview",
     "ProbeOutcome",
     "ProbeResult",
     "ProtectedRange",

@@ -17,6 +17,7 @@ from backend_embed.api.dto import (
     StreamRole,
 )
 from backend_embed.api.events import BackendEvent
+from backend_embed.api.media import LiveEndpoint, PlaybackSource, Preview
 from backend_embed.api.recording import Coverage, ProtectedRange, RecorderStatus, StorageReport
 
 EventCallback = Callable[[BackendEvent], None]
@@ -82,5 +83,19 @@ class BackendApi(Protocol):
         ...
 
     async def unprotect_range(self, range_id: int) -> None: ...
+
+    async def live_endpoint(self, camera_id: int, stream: StreamRole) -> LiveEndpoint:
+        """The WHEP endpoint for one camera stream (started on demand; the camera keeps one session)."""
+        ...
+
+    async def playback_source(
+        self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole = StreamRole.MAIN
+    ) -> PlaybackSource:
+        """A VOD playlist of the recordings of one camera stream in [start_ms, end_ms)."""
+        ...
+
+    async def previews(self, camera_id: int, start_ms: int, end_ms: int) -> list[Preview]:
+        """Preview images made while recording, in time order."""
+        ...
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe: ...

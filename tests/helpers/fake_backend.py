@@ -38,7 +38,10 @@ from backend_embed.api import (
     GroupsChanged,
     ImportReport,
     InvalidInputError,
+    LiveEndpoint,
     NotFoundError,
+    PlaybackSource,
+    Preview,
     ProbeOutcome,
     ProbeResult,
     ProtectedRange,
@@ -107,6 +110,10 @@ class FakeBackend:
         self.storage: StorageReport = EMPTY_STORAGE
         self.spans: dict[tuple[int, StreamRole], list[Span]] = {}
         self.protected: dict[int, ProtectedRange] = {}
+        # live and playback: tests point these at real local servers or files
+        self.live_endpoints: dict[tuple[int, StreamRole], LiveEndpoint] = {}
+        self.playback_sources: dict[int, PlaybackSource] = {}
+        self.preview_images: dict[int, list[Preview]] = {}
         self._subscribers: list[EventCallback] = []
         self._ids = itertools.count(1)
 
@@ -369,6 +376,30 @@ class FakeBackend:
         self._record("unprotect_range", range_id)
         if self.protected.pop(range_id, None) is None:
             raise NotFoundError("This protected range no longer exists.")
+
+    async def live_endpoint(self, camera_id: int, stream: StreamRole) -> LiveEndpoint:
+        """`live_endpoints[(camera_id, stream)]`, else NotFoundError (the camera has no such stream)."""
+        self._record("live_endpoint", camera_id, stream)
+        self._camera(camera_id)
+        try:
+            return self.live_endpoints[(camera_id, stream)]
+        except KeyError:
+            raise NotFoundError(f"Camera {camera_id} has no live {stream.value} stream.") from None
+
+    async def playback_source(
+        self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole = StreamRole.MAIN
+    ) -> PlaybackSource:
+        """`playback_sources[camera_id]` as set by the test, else NotFoundError (nothing recorded)."""
+        self._record("playback_source", camera_id, start_ms, end_ms, stream)
+        self._camera(camera_id)
+        try:
+            return self.playback_sources[camera_id]
+        except KeyError:
+            raise NotFoundError("Nothing was recorded in this range.") from None
+
+    async def previews(self, camera_id: int, start_ms: int, end_ms: int) -> list[Preview]:
+        self._record("previews", camera_id, start_ms, end_ms)
+        return [p for p in self.preview_images.get(camera_id, []) if start_ms <= p.time_ms < end_ms]
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe:
         self._subscribers.append(callback)

@@ -14,6 +14,9 @@ from backend_embed.api import (
     EventCallback,
     ExportFormat,
     ImportReport,
+    LiveEndpoint,
+    PlaybackSource,
+    Preview,
     ProbeResult,
     ProtectedRange,
     RecorderStatus,
@@ -102,6 +105,19 @@ class WorkerBackend:
 
     async def unprotect_range(self, range_id: int) -> None:
         await self._worker.call(self._backend.unprotect_range(range_id))
+
+    async def live_endpoint(self, camera_id: int, stream: StreamRole) -> LiveEndpoint:
+        return await self._worker.call(self._backend.live_endpoint(camera_id, stream))
+
+    async def playback_source(
+        self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole = StreamRole.MAIN
+    ) -> PlaybackSource:
+        return await self._worker.call(
+            self._backend.playback_source(camera_id, start_ms, end_ms, stream)
+        )
+
+    async def previews(self, camera_id: int, start_ms: int, end_ms: int) -> list[Preview]:
+        return await self._worker.call(self._backend.previews(camera_id, start_ms, end_ms))
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe:
         return self._backend.subscribe(callback)

@@ -1,0 +1,83 @@
+"""Public values for watching video: live endpoints (WHEP) and recorded playback (VOD playlists, previews)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from backend_embed.api.dto import StreamRole
+
+
+class LiveCodecPath(StrEnum):
+    """How a live stream reaches viewers."""
+
+    PASSTHROUGH = "passthrough"  # H.264 from the camera, untouched
+    TRANSCODED = (
+        "transcoded"  # one shared encoder for codecs WebRTC viewers cannot take (H.265, MJPEG)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEndpoint:
+    """Where a console or browser gets one camera stream live: POST an SDP offer to `whep_url` (RFC 9725).
+
+    Attributes:
+        width, height: the stream's picture size if known (from the camera's probe), for choosing the
+            smallest stream at least as large as a tile.
+    """
+
+    camera_id: int
+    stream: StreamRole
+    whep_url: str
+    codec_path: LiveCodecPath
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistEntry:
+    """One segment of a VOD playlist: its wall-clock span and where it starts in the playlist's own time.
+
+    `offset_ms` is the playlist time (what libVLC's clock shows) at which `start_ms` is played. Gaps in the
+    recording are not in the playlist: an entry after a gap has `discontinuity=True` and its offset continues
+    right after the previous entry's end.
+    """
+
+    start_ms: int
+    end_ms: int
+    offset_ms: int
+    discontinuity: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybackSource:
+    """A VOD playlist (HLS, MPEG-TS segments, EXT-X-DISCONTINUITY at gaps) for one camera stream and range.
+
+    `entries` map wall-clock time to playlist offset and back; every position the UI shows or seeks to goes
+    through them (libVLC's own clock starts at 0 and ignores program date times).
+    """
+
+    camera_id: int
+    stream: StreamRole
+    start_ms: int
+    end_ms: int
+    playlist_path: str
+    entries: tuple[PlaylistEntry, ...]
+
+    @property
+    def duration_ms(self) -> int:
+        if not self.entries:
+            return 0
+        last = self.entries[-1]
+        return last.offset_ms + (last.end_ms - last.start_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A small keyframe image made while recording, for the timeline's hover preview."""
+
+    camera_id: int
+    time_ms: int
+    path: str
+    width: int
+    height: int
