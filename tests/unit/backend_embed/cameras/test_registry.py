@@ -6,8 +6,9 @@ import pytest
 
 from backend_embed.api.dto import CameraSpec, RecordingSettings, StreamRole
 from backend_embed.api.errors import CameraUrlError, InvalidInputError
-from backend_embed.cameras import registry
-from backend_embed.cameras.registry import PasswordCipher, validate_name, validate_spec
+from backend_embed.cameras import specs
+from backend_embed.cameras.registry import PasswordCipher
+from backend_embed.cameras.specs import validate_name, validate_spec
 from backend_embed.db import models
 
 MAIN = "rtsp://10.0.0.5:554/main"
@@ -138,7 +139,7 @@ def test_unusable_names_are_rejected(name: str, message: str) -> None:
 def test_name_is_trimmed_and_100_characters_fit() -> None:
     assert validate_name("  Gate  ") == "Gate"
     assert validate_name("x" * 100) == "x" * 100
-    assert registry.NAME_MAX == models.NAME_MAX
+    assert specs.NAME_MAX == models.NAME_MAX
 
 
 def test_tags_are_trimmed_deduplicated_and_empties_dropped() -> None:
