@@ -1,0 +1,328 @@
+"""WhepSession: one camera stream over WHEP (httpx + aiortc), decoded and scaled into a latest-frame slot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import httpx
+from aiortc import (
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.stats import RTCTransportStats
+from av import VideoFrame
+
+from backend_embed.api import redact
+from vas_console.media.frames import LatestFrameSlot
+from vas_console.media.ice import restrict_ice_addresses
+from vas_console.media.live import (
+    Backoff,
+    LiveFrame,
+    LiveState,
+    LiveStats,
+    LiveStatus,
+    StatusCallback,
+    fit_size,
+)
+
+logger = logging.getLogger(__name__)
+
+CaptureProbe = Callable[[VideoFrame], int | None]
+"""Reads when the camera took a frame (epoch ms) from the frame itself, or None."""
+
+_PERMANENT_HTTP = frozenset({401, 403, 404, 410})
+_FPS_WINDOW_S = 2.0
+
+
+class WhepError(Exception):
+    """An attempt failed for a reason the operator can read; `permanent` ones show the tile offline at once."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+@dataclass(frozen=True, slots=True)
+class WhepOptions:
+    """How a session connects, waits and retries.
+
+    Attributes:
+        ice_addresses: gather ICE candidates only on these addresses (empty: every interface).
+        offline_after: consecutive failed attempts after which the state is OFFLINE (still retrying).
+        first_frame_timeout_s: how long an attempt may wait for its first frame (a passthrough stream
+            without a GOP cache starts at the camera's next keyframe).
+        stall_timeout_s: how long a live stream may go without a frame before it is reconnected.
+        capture_probe: reads the capture time from a frame, at most every `probe_interval_s`, for the
+            latency figure (benchmarks use the simulated cameras' timestamp code).
+    """
+
+    ice_addresses: tuple[str, ...] = ()
+    backoff: Backoff = field(default_factory=Backoff)
+    offline_after: int = 4
+    first_frame_timeout_s: float = 10.0
+    stall_timeout_s: float = 4.0
+    http_timeout_s: float = 5.0
+    stats_interval_s: float = 1.0
+    capture_probe: CaptureProbe | None = None
+    probe_interval_s: float = 1.0
+
+
+class WhepSession:
+    """Plays one WHEP resource into `slot` until `close()`, reconnecting with backoff and jitter.
+
+    Runs entirely on the worker loop: `start()` and `close()` must be awaited there (from the GUI, through
+    `LoopThread.call`). `on_status` is called on the worker thread with every state change; it must not
+    block (post to the GUI thread). `slot`, `stats()`, `status` and `set_output_size()` are safe from any
+    thread. Failures of an attempt become a RECONNECTING or OFFLINE status with a reason, never an
+    exception; a bug in one attempt is logged with its traceback and retried like a failure.
+    """
+
+    def __init__(
+        self,
+        whep_url: str,
+        output_size: tuple[int, int],
+        on_status: StatusCallback,
+        options: WhepOptions | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._url = whep_url
+        self._output = output_size
+        self._on_status = on_status
+        self._options = options or WhepOptions()
+        self._rng = rng or random.Random()
+        self.slot: LatestFrameSlot[LiveFrame] = LatestFrameSlot()
+        self._stats = LiveStats()
+        self._status = LiveStatus(LiveState.CONNECTING)
+        self._task: asyncio.Task[None] | None = None
+        self._http: httpx.AsyncClient | None = None
+        self._sequence = 0
+        self._received: deque[float] = deque()
+        self._next_probe = 0.0
+        self._latency_ms: float | None = None
+        self.resource_url: str | None = None
+        self.attempts = 0
+
+    @property
+    def status(self) -> LiveStatus:
+        return self._status
+
+    def stats(self) -> LiveStats:
+        return self._stats
+
+    def set_output_size(self, width: int, height: int) -> None:
+        """Scale the next frames to fit `width` x `height` device pixels (aspect kept)."""
+        self._output = (max(2, width), max(2, height))
+
+    async def start(self) -> None:
+        """Start connecting in the background. Must be awaited on the worker loop, once."""
+        if self._task is not None:
+            raise RuntimeError("session already started")
+        self._http = httpx.AsyncClient(timeout=self._options.http_timeout_s, trust_env=False)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"whep {self._url}")
+
+    async def close(self) -> None:
+        """Stop: end the WHEP session (DELETE), close the peer connection and report CLOSED."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait({task})
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+        self._report(LiveStatus(LiveState.CLOSED))
+
+    def _report(self, status: LiveStatus) -> None:
+        self._status = status
+        self._on_status(status)
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            self.attempts += 1
+            self._report(LiveStatus(LiveState.CONNECTING, self._status.reason))
+            permanent = False
+            try:
+                await self._attempt()
+                reason = "the stream ended"
+            except WhepError as exc:
+                reason, permanent = exc.reason, exc.permanent
+            except Exception:  # a bug in one attempt must not end the tile's video for good
+                logger.exception("Live session %s failed unexpectedly", redact(self._url))
+                reason = "internal error (see the log)"
+            went_live = self._status.state is LiveState.LIVE
+            failures = 1 if went_live else failures + 1
+            delay = self._options.backoff.delay(failures, self._rng)
+            offline = permanent or failures >= self._options.offline_after
+            state = LiveState.OFFLINE if offline else LiveState.RECONNECTING
+            logger.info("Live %s: %s; retrying in %.1f s", redact(self._url), reason, delay)
+            self._report(LiveStatus(state, reason, delay))
+            await asyncio.sleep(delay)
+
+    async def _attempt(self) -> None:
+        """One connection, from the offer to the end of the stream."""
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        resource: str | None = None
+        try:
+            transceiver = pc.addTransceiver("video", direction="recvonly")
+            _prefer_h264(transceiver)
+            restrict_ice_addresses(pc, self._options.ice_addresses)
+            await pc.setLocalDescription(await pc.createOffer())
+            answer, resource = await self._post_offer(pc.localDescription.sdp)
+            self.resource_url = resource
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+            except ValueError as exc:
+                raise WhepError(f"the recorder sent an invalid answer ({exc})") from exc
+            await self._receive(transceiver.receiver)
+        finally:
+            await self._teardown(pc, resource)
+
+    async def _post_offer(self, offer: str) -> tuple[str, str | None]:
+        assert self._http is not None
+        try:
+            response = await self._http.post(
+                self._url, content=offer, headers={"Content-Type": "application/sdp"}
+            )
+        except httpx.HTTPError as exc:
+            raise WhepError(f"recorder unreachable ({type(exc).__name__})") from exc
+        if response.status_code not in (200, 201):
+            detail = redact(response.text.strip()[:120]) or response.reason_phrase
+            raise WhepError(
+                f"recorder refused: {response.status_code} {detail}",
+                permanent=response.status_code in _PERMANENT_HTTP,
+            )
+        location = response.headers.get("location")
+        return response.text, urljoin(self._url, location) if location else None
+
+    async def _teardown(self, pc: RTCPeerConnection, resource: str | None) -> None:
+        if resource is not None and self._http is not None:
+            try:
+                await self._http.delete(resource, timeout=2.0)
+            except httpx.HTTPError as exc:
+                logger.debug("DELETE %s failed: %r", redact(resource), exc)
+        await pc.close()
+
+    async def _receive(self, receiver: RTCRtpReceiver) -> None:
+        stats_task = asyncio.get_running_loop().create_task(
+            self._poll_stats(receiver), name=f"whep stats {self._url}"
+        )
+        track = receiver.track
+        timeout = self._options.first_frame_timeout_s
+        started = time.monotonic()
+        try:
+            while True:
+                frame = await self._next_frame(track, timeout)
+                if frame is None:
+                    continue
+                self._deliver(frame)
+                if self._status.state is not LiveState.LIVE:
+                    logger.info(
+                        "Live %s: first frame after %.0f ms",
+                        redact(self._url),
+                        (time.monotonic() - started) * 1000,
+                    )
+                    self._report(LiveStatus(LiveState.LIVE))
+                    timeout = self._options.stall_timeout_s
+        finally:
+            stats_task.cancel()
+            await asyncio.wait({stats_task})
+
+    async def _next_frame(self, track: MediaStreamTrack, wait_s: float) -> VideoFrame | None:
+        try:
+            frame = await asyncio.wait_for(track.recv(), wait_s)
+        except TimeoutError:
+            raise WhepError(f"no video for {wait_s:g} s") from None
+        except MediaStreamError:
+            raise WhepError("the recorder ended the stream") from None
+        return frame if isinstance(frame, VideoFrame) else None
+
+    def _deliver(self, frame: VideoFrame) -> None:
+        now = time.time()
+        width, height = fit_size((frame.width, frame.height), self._output)
+        image = frame.reformat(width, height, format="bgra", interpolation="BILINEAR")
+        plane = image.planes[0]
+        capture_ms = self._probe(frame, now)
+        self._sequence += 1
+        self.slot.put(
+            LiveFrame(
+                pixels=bytes(plane),
+                width=width,
+                height=height,
+                stride=plane.line_size,
+                source_width=frame.width,
+                source_height=frame.height,
+                media_time_s=frame.time,
+                capture_ms=capture_ms,
+                received_ms=now * 1000.0,
+                sequence=self._sequence,
+            )
+        )
+        self._received.append(now)
+        while self._received and now - self._received[0] > _FPS_WINDOW_S:
+            self._received.popleft()
+
+    def _probe(self, frame: VideoFrame, now: float) -> int | None:
+        probe = self._options.capture_probe
+        if probe is None or now < self._next_probe:
+            return None
+        self._next_probe = now + self._options.probe_interval_s
+        capture_ms = probe(frame)
+        if capture_ms is not None:
+            self._latency_ms = now * 1000.0 - capture_ms
+        return capture_ms
+
+    async def _poll_stats(self, receiver: RTCRtpReceiver) -> None:
+        last_bytes: int | None = None
+        last_time = time.monotonic()
+        while True:
+            await asyncio.sleep(self._options.stats_interval_s)
+            report = await receiver.getStats()
+            received = sum(
+                s.bytesReceived for s in report.values() if isinstance(s, RTCTransportStats)
+            )
+            now = time.monotonic()
+            bitrate = None
+            if last_bytes is not None and now > last_time:
+                bitrate = (received - last_bytes) * 8 / (now - last_time)
+            last_bytes, last_time = received, now
+            self._stats = LiveStats(
+                fps=self._fps(),
+                bitrate_bps=bitrate,
+                latency_ms=self._latency_ms,
+                frames=self._sequence,
+                source_size=_source_size(self.slot.peek()),
+            )
+
+    def _fps(self) -> float:
+        times = list(self._received)
+        if len(times) < 2 or times[-1] <= times[0]:
+            return 0.0
+        return (len(times) - 1) / (times[-1] - times[0])
+
+
+def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:
+    capabilities = RTCRtpReceiver.getCapabilities("video")
+    if capabilities is None:
+        return
+    codecs = capabilities.codecs
+    h264 = [c for c in codecs if c.mimeType.lower() == "video/h264"]
+    rest = [c for c in codecs if c.mimeType.lower() != "video/h264"]
+    with contextlib.suppress(ValueError):
+        transceiver.setCodecPreferences(h264 + rest)
+
+
+def _source_size(frame: LiveFrame | None) -> tuple[int, int] | None:
+    return None if frame is None else (frame.source_width, frame.source_height)
