@@ -1,4 +1,4 @@
-"""Pure ffmpeg command lines for the recorder, the recording file-name scheme, and argv redaction for logs."""
+"""Pure ffmpeg command lines (recorder, live restream), the recording file-name scheme, argv redaction."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ class RecorderCommand:
         """The loopback UDP URL of the live restream, or None."""
         if self.restream_port is None:
             return None
-        return f"udp://{RESTREAM_HOST}:{self.restream_port}?pkt_size={RESTREAM_PKT_SIZE}"
+        return restream_url(self.restream_port)
 
 
 def recorder_argv(spec: RecorderCommand) -> list[str]:
@@ -182,6 +182,103 @@ def _tee_slave(options: Mapping[str, str], target: str) -> str:
 
 def _escape(text: str, specials: str) -> str:
     return "".join(f"\\{char}" if char in specials or char == "\\" else char for char in text)
+
+
+#: the live path's GOP when it encodes: a new viewer of a stream without a GOP cache waits at most this
+#: long, and the GOP cache a viewer receives at once holds at most this much video (docs/live.md)
+DEFAULT_LIVE_GOP_S: Final = 1.0
+#: a reader of a loopback restream gives up after this much silence (then its supervisor restarts it)
+RESTREAM_READ_TIMEOUT_S: Final = 5.0
+
+
+def restream_url(port: int) -> str:
+    """The URL an ffmpeg writes a loopback MPEG-TS restream to (one UDP datagram per 7 TS packets)."""
+    return f"udp://{RESTREAM_HOST}:{port}?pkt_size={RESTREAM_PKT_SIZE}"
+
+
+def restream_source_url(port: int, *, timeout_s: float = RESTREAM_READ_TIMEOUT_S) -> str:
+    """The URL that reads a loopback MPEG-TS restream (binds 127.0.0.1:`port`; one reader per port).
+
+    `timeout` ends the read after `timeout_s` of silence instead of blocking forever, and
+    `overrun_nonfatal` keeps a slow reader alive when ffmpeg's receive FIFO overflows.
+    """
+    return (
+        f"udp://{RESTREAM_HOST}:{port}?timeout={round(timeout_s * 1_000_000)}"
+        "&overrun_nonfatal=1&fifo_size=1000000"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RestreamCommand:
+    """A live-only ffmpeg: one source to a loopback MPEG-TS restream, no recording.
+
+    Used when no recorder holds the camera stream (stream copy, or an H.264 encode for codecs WebRTC
+    viewers cannot take), and to encode a recorder's own restream of such a codec (so the camera still
+    sees one RTSP session). See docs/live.md.
+
+    Attributes:
+        input_url: an RTSP URL with credentials, or a recorder's restream (`restream_source_url`). Never
+            logged or shown.
+        output_port: UDP port on 127.0.0.1 that receives the MPEG-TS restream.
+        transcode: encode H.264 (libx264 veryfast zerolatency, a keyframe every `gop_s`) instead of copying.
+        gop_s: seconds between forced keyframes when transcoding.
+        ffmpeg: the ffmpeg executable.
+        io_timeout_s: seconds of RTSP silence after which ffmpeg gives up.
+    """
+
+    input_url: str = field(repr=False)
+    output_port: int
+    transcode: bool = False
+    gop_s: float = DEFAULT_LIVE_GOP_S
+    ffmpeg: str = "ffmpeg"
+    io_timeout_s: float = DEFAULT_IO_TIMEOUT_S
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.output_port <= 65535:
+            raise ValueError(f"output_port {self.output_port} must be 1..65535")
+        if not 0.2 <= self.gop_s <= 10:
+            raise ValueError(f"gop_s {self.gop_s} must be 0.2..10")
+        if self.io_timeout_s <= 0:
+            raise ValueError("io_timeout_s must be positive")
+        if not self.input_url.startswith(("rtsp://", "rtsps://", "udp://")):
+            raise ValueError("input_url must be an RTSP URL or a loopback restream")
+
+    @property
+    def reads_restream(self) -> bool:
+        """True when the input is another ffmpeg's loopback restream rather than the camera."""
+        return self.input_url.startswith("udp://")
+
+    @property
+    def output_url(self) -> str:
+        return restream_url(self.output_port)
+
+
+def restream_argv(spec: RestreamCommand) -> list[str]:
+    """The ffmpeg command line of a live-only restream: one input, one loopback MPEG-TS output.
+
+    The argv may hold the camera's credentials: log it only through `redacted_argv`.
+    """
+    if spec.reads_restream:
+        source = ["-f", "mpegts", "-i", spec.input_url]
+    else:
+        timeout = str(round(spec.io_timeout_s * 1_000_000))
+        source = ["-rtsp_transport", "tcp", "-timeout", timeout, "-i", spec.input_url]
+    if spec.transcode:
+        codec = [
+            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
+            # a keyframe every gop_s whatever the frame rate: bounds a new viewer's wait and the GOP cache
+            "-force_key_frames", f"expr:gte(t,n_forced*{spec.gop_s:g})",
+        ]  # fmt: skip
+    else:
+        codec = ["-c:v", "copy", "-copytb", "1"]  # copytb: see _video_codec_args
+    return [
+        spec.ffmpeg, "-hide_banner", "-nostats", "-loglevel", "info",
+        "-analyzeduration", "500000",  # as the recorder: about 0.5 s sooner to the first packet
+        *source,
+        "-map", "0:v:0", "-an", "-sn", "-dn",
+        *codec,
+        "-f", "mpegts", spec.output_url,
+    ]  # fmt: skip
 
 
 def recorder_environment(base: Mapping[str, str]) -> dict[str, str]:
