@@ -1,14 +1,17 @@
 """Where recordings live under the root: camera folders, UTC day folders, segment names and the quarantine.
 
 The recorder writes `<root>/<camera_id>/<YYYY-MM-DD>/<stream>-<YYYYmmddTHHMMSSZ>-<sequence>.ts` (UTC, see
-`backend_embed.ffmpeg.command`), and `<stream>.m3u8` live playlists in each camera folder. Files recovery
-cannot use are moved under `<root>/quarantine/`, keeping their relative path, for an operator to inspect.
+`backend_embed.ffmpeg.command`), and `<stream>.m3u8` live playlists and `camera.json` (the camera's id and
+name, so a copied folder still says whose it is) in each camera folder. Files recovery cannot use are moved
+under `<root>/quarantine/`, keeping their relative path, for an operator to inspect.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +19,7 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 QUARANTINE_DIR = "quarantine"
+CAMERA_INFO = "camera.json"
 DAY_MS = 86_400_000
 _DAY_FORMAT = "%Y-%m-%d"
 
@@ -93,3 +97,46 @@ def count_files(path: Path) -> int:
     if not path.is_dir():
         return 1
     return sum(len(files) for _dirs, _subdirs, files in os.walk(path))
+
+
+def write_camera_info(root: Path, camera_id: int, name: str) -> Path:
+    """Write `<root>/<camera_id>/camera.json` (`{"id": ..., "name": ...}`) unless it already says so.
+
+    Call it (in a worker thread: it blocks) when recording of the camera starts, so a copied recordings folder
+    can be reviewed with the cameras' names. Written atomically; the camera folder is created if needed.
+
+    Raises:
+        OSError: the camera folder cannot be written.
+    """
+    path = root / str(camera_id) / CAMERA_INFO
+    text = json.dumps({"id": camera_id, "name": name}, ensure_ascii=False, indent=2) + "\n"
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return path
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, text)
+    return path
+
+
+def read_camera_name(camera_dir: Path) -> str | None:
+    """The camera name `camera.json` in `camera_dir` gives, or None if it is missing or unreadable."""
+    try:
+        data = json.loads((camera_dir / CAMERA_INFO).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return (name.strip() or None) if isinstance(name, str) else None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file in the same folder and a rename (blocking)."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

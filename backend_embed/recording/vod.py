@@ -17,7 +17,6 @@ import bisect
 import hashlib
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from typing import Protocol
 from backend_embed.api.dto import StreamRole
 from backend_embed.api.errors import NotFoundError
 from backend_embed.api.media import PlaybackSource, PlaylistEntry
+from backend_embed.recording.layout import write_atomically
 from backend_embed.recording.runs import CONTINUITY_TOLERANCE_MS
 from backend_embed.recording.segments import SegmentRecord
 
@@ -186,18 +186,6 @@ class VodPlaylists:
 def _playlist_name(camera_id: int, stream: StreamRole, text: str) -> str:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
     return f"{camera_id}-{stream.value}-{digest}{_SUFFIX}"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and a rename (blocking)."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def wall_to_offset(entries: Sequence[PlaylistEntry], wall_ms: int) -> int:
