@@ -33,6 +33,7 @@ from vas_console.media.live import (
     LiveState,
     LiveStats,
     LiveStatus,
+    SessionFactory,
     StatusCallback,
     fit_size,
 )
@@ -326,3 +327,12 @@ def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:
 
 def _source_size(frame: LiveFrame | None) -> tuple[int, int] | None:
     return None if frame is None else (frame.source_width, frame.source_height)
+
+
+def whep_session_factory(options: WhepOptions | None = None) -> SessionFactory:
+    """A `SessionFactory` building `WhepSession`s with `options` (e.g. ICE restricted to 127.0.0.1)."""
+
+    def make(url: str, output_size: tuple[int, int], on_status: StatusCallback) -> WhepSession:
+        return WhepSession(url, output_size, on_status, options)
+
+    return make

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QItemSelection,
+    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from backend_embed.api import Camera, CameraStatus
 from vas_console.ui import theme
+from vas_console.ui.live.dnd import CAMERA_MIME, camera_mime_data
 from vas_console.ui.recording_state import PROBLEMS, recording_badge
 from vas_console.ui.roster import UNGROUPED, CameraRoster, camera_tooltip, status_detail
 
@@ -59,6 +62,7 @@ def _row() -> list[QStandardItem]:
     items = [QStandardItem(), QStandardItem(), QStandardItem()]
     for item in items:
         item.setEditable(False)
+        item.setDropEnabled(False)
     return items
 
 
@@ -69,6 +73,7 @@ class CameraTreeModel(QStandardItemModel):
     the other: a camera can be online and yet not recording.
 
     `sync()` updates rows in place, so expansion and selection survive status changes and edits.
+    Camera rows can be dragged (onto the live wall) as `CAMERA_MIME`; group rows cannot.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -92,6 +97,16 @@ class CameraTreeModel(QStandardItemModel):
             self._update_camera(camera, roster)
         for camera_id in [c for c in self._cameras if c not in present]:
             self._take_camera(camera_id)
+
+    def mimeTypes(self) -> list[str]:
+        return [CAMERA_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        for index in indexes:
+            camera_id = index.siblingAtColumn(0).data(CAMERA_ID_ROLE)
+            if camera_id is not None:
+                return camera_mime_data(int(camera_id))
+        return QMimeData()
 
     def camera_row(self, camera_id: int) -> QModelIndex:
         """The index of a camera's first column (invalid when unknown)."""
@@ -117,6 +132,8 @@ class CameraTreeModel(QStandardItemModel):
         items = self._groups.get(key)
         if items is None:
             items = self._groups[key] = _row()
+            for item in items:
+                item.setDragEnabled(False)
             items[0].setIcon(_folder_icon())
             items[0].setData(key, GROUP_KEY_ROLE)
             self.appendRow(items)
@@ -234,6 +251,8 @@ class CameraTreePanel(QWidget):
         header.setSectionResizeMode(RECORDING_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
         view.setColumnWidth(NAME_COLUMN, 165)
         view.setUniformRowHeights(True)
+        view.setDragEnabled(True)
+        view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

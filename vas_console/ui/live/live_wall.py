@@ -1,0 +1,306 @@
+"""LiveWall: the grid of live video tiles, its layouts (saved by name), wall mode and the sessions behind it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TypeVar
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from backend_embed.api import (
+    BackendApi,
+    BackendEvent,
+    Camera,
+    CameraRemoved,
+    CamerasChanged,
+    Unsubscribe,
+)
+from vas_console.core.layouts import LayoutKind, LayoutStore, WallState
+from vas_console.media.live import SessionFactory
+from vas_console.media.webrtc_client import whep_session_factory
+from vas_console.runtime.loop_thread import LoopThread
+from vas_console.ui import prompts
+from vas_console.ui.aio import TaskKeeper, async_slot
+from vas_console.ui.event_relay import EventRelay
+from vas_console.ui.live.tile_feeds import TileFeeds
+from vas_console.ui.live.tile_grid import TileGrid
+from vas_console.ui.live.video_tile import VideoTile
+from vas_console.ui.live.wall_toolbar import WallToolbar
+
+logger = logging.getLogger(__name__)
+
+REFIT_DELAY_MS = 250
+T = TypeVar("T")
+
+
+async def _run(fn: Callable[[], T]) -> T:
+    """Run a small blocking call (the layout file) on whichever loop awaits this: the worker's."""
+    return fn()
+
+
+class LiveWall(QWidget):
+    """The live wall: a toolbar and a grid of `VideoTile`s showing cameras over WHEP.
+
+    Lifecycle: construct, put in a window, `await restore()` (saved layout, cameras, wall mode; subscribes
+    to camera events); at quit `await aclose()` where possible, then `close_for_quit()` (closes whatever
+    is left without waiting). Every change (layout, camera, maximised tile, wall mode) is saved at once,
+    on the worker thread. Sessions are built by `session_factory` (default: `WhepSession`) and run on
+    `worker`; only their frame slots and statuses reach the GUI thread.
+
+    Wall mode (F11, Esc leaves it) shows the window full screen and hides the toolbar; the window
+    should hide its own chrome on `wall_mode_changed`.
+
+    Failure policy: a `BackendError` of a tile shows on the tile; others (listing cameras) go out through
+    `tasks.backend_failed`, bugs through `tasks.failed_unexpectedly`.
+
+    Signals:
+        wall_mode_changed(bool): wall mode was entered (True) or left.
+    """
+
+    wall_mode_changed = Signal(bool)
+
+    def __init__(
+        self,
+        backend: BackendApi,
+        worker: LoopThread,
+        layouts: LayoutStore,
+        parent: QWidget | None = None,
+        *,
+        session_factory: SessionFactory | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("liveWall")
+        self._backend = backend
+        self._worker = worker
+        self._store = layouts
+        self._state = WallState()
+        self._cameras: dict[int, Camera] = {}
+        self._unsubscribe: Unsubscribe | None = None
+        self._restore_window_maximised = False
+        self._tasks = TaskKeeper(self)
+        self.feeds = TileFeeds(backend, worker, session_factory or whep_session_factory(), self)
+        self.feeds.tasks.backend_failed.connect(self._tasks.backend_failed)
+        self.feeds.tasks.failed_unexpectedly.connect(self._tasks.failed_unexpectedly)
+        self._events = EventRelay(self)
+        self._events.event_received.connect(self._on_events_event_received)
+        self.toolbar = WallToolbar(self)
+        self._connect_toolbar()
+        self.grid = TileGrid(self)
+        self._refit_timer = QTimer(self)
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(REFIT_DELAY_MS)
+        self._refit_timer.timeout.connect(self._on_refit_timer_timeout)
+        self.grid.tiles_resized.connect(self._refit_timer.start)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.grid, 1)
+        self._leave_action = QAction("Leave wall mode", self)
+        self._leave_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self._leave_action.setEnabled(False)
+        self._leave_action.triggered.connect(self._on_leave_action_triggered)
+        self.addActions([self.toolbar.wall_mode_action, self._leave_action])
+        self._build_tiles(self._state)
+
+    @property
+    def tasks(self) -> TaskKeeper:
+        return self._tasks
+
+    @property
+    def state(self) -> WallState:
+        return self._state
+
+    @property
+    def tiles(self) -> list[VideoTile]:
+        return self.grid.tiles
+
+    def _connect_toolbar(self) -> None:
+        bar = self.toolbar
+        bar.layout_chosen.connect(self.set_layout)
+        bar.save_requested.connect(self._on_toolbar_save_requested)
+        bar.load_requested.connect(self._on_toolbar_load_requested)
+        bar.delete_requested.connect(self._on_toolbar_delete_requested)
+        bar.wall_mode_toggled.connect(self.set_wall_mode)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def restore(self) -> None:
+        """Subscribe to camera events, load the cameras and the saved wall (wall mode included)."""
+        if self._unsubscribe is None:
+            self._unsubscribe = self._backend.subscribe(self._events.post)
+        state = await self._worker.call(_run(self._store.current))
+        names = await self._worker.call(_run(self._store.names))
+        self.toolbar.set_saved_names(names)
+        self._cameras = {c.id: c for c in await self._backend.list_cameras()}
+        known = tuple(c if c in self._cameras else None for c in state.cameras)
+        self._apply(replace(state, cameras=known, wall_mode=False), save=False)
+        if state.wall_mode:
+            self.set_wall_mode(True)
+
+    def close_for_quit(self) -> None:
+        """Stop everything without waiting: sessions are closed by the worker loop."""
+        self._unsubscribe_events()
+        self._refit_timer.stop()
+        self._tasks.cancel_all()
+        self.feeds.close_for_quit()
+        for tile in self.grid.tiles:
+            tile.set_feed(None)
+
+    async def aclose(self) -> None:
+        """Cancel the wall's tasks and close every session, waiting until they are closed."""
+        self._unsubscribe_events()
+        self._refit_timer.stop()
+        await self._tasks.aclose()
+        await self.feeds.aclose()
+
+    def _unsubscribe_events(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    # -- operator actions --------------------------------------------------------------------------
+
+    def set_layout(self, kind: LayoutKind) -> None:
+        """Switch the layout; cameras keep their order and tiles that keep their camera keep playing."""
+        if kind is not self._state.layout:
+            self._apply(self._state.with_layout(kind))
+
+    def show_camera(self, index: int, camera_id: int) -> None:
+        """Show a camera on tile `index` (as a drop does)."""
+        self._on_tile_camera_dropped(index, camera_id)
+
+    def toggle_maximised(self, index: int) -> None:
+        """Show tile `index` over the whole wall, or go back to the grid if it already is."""
+        maximised = None if self._state.maximised == index else index
+        self.grid.set_maximised(maximised)
+        self._set_state(replace(self._state, maximised=maximised))
+
+    def set_wall_mode(self, on: bool) -> None:
+        """Full-screen wall without the toolbar (on), or back to the window as it was."""
+        if on == self._state.wall_mode:
+            return
+        window = self.window()
+        if on:
+            self._restore_window_maximised = window.isMaximized()
+            window.showFullScreen()
+        elif self._restore_window_maximised:
+            window.showMaximized()
+        else:
+            window.showNormal()
+        self.toolbar.setVisible(not on)
+        self.toolbar.wall_mode_action.setChecked(on)
+        self._leave_action.setEnabled(on)
+        self._set_state(replace(self._state, wall_mode=on))
+        self.wall_mode_changed.emit(on)
+
+    # -- state -------------------------------------------------------------------------------------
+
+    def _apply(self, state: WallState, *, save: bool = True) -> None:
+        old_tiles, old_cameras = self.grid.tiles, self._state.cameras
+        if state.layout is not self.grid.layout_kind or len(old_tiles) != len(state.cameras):
+            new_tiles = self._build_tiles(state)
+        else:
+            new_tiles = old_tiles
+        for index, tile in enumerate(new_tiles):
+            camera_id = state.cameras[index]
+            previous = old_tiles[index] if index < len(old_tiles) else None
+            if previous is not None and old_cameras[index] == camera_id and camera_id is not None:
+                if previous is not tile:
+                    self.feeds.move(previous, tile)
+                continue
+            if previous is not None and previous is not tile:
+                self.feeds.release(previous)
+            self._start_tile(tile, camera_id)
+        for previous in old_tiles[len(new_tiles) :]:
+            self.feeds.release(previous)
+        self.grid.set_maximised(state.maximised)
+        self.toolbar.show_layout(state.layout)
+        self._set_state(state, save=save)
+
+    def _build_tiles(self, state: WallState) -> list[VideoTile]:
+        tiles = self.grid.set_layout(state.layout)
+        for tile in tiles:
+            tile.double_clicked.connect(self.toggle_maximised)
+            tile.camera_dropped.connect(self._on_tile_camera_dropped)
+            tile.clear_requested.connect(self._on_tile_clear_requested)
+        return tiles
+
+    def _start_tile(self, tile: VideoTile, camera_id: int | None) -> None:
+        self.feeds.release(tile)
+        camera = None if camera_id is None else self._cameras.get(camera_id)
+        if camera is None:
+            tile.set_camera(None)
+            return
+        self.feeds.tasks.start(self.feeds.play(tile, camera), name=f"play {camera.name}")
+
+    def _set_state(self, state: WallState, *, save: bool = True) -> None:
+        self._state = state
+        if save:
+            self._tasks.start(self._save(state), name="save wall")
+
+    async def _save(self, state: WallState) -> None:
+        await self._worker.call(_run(lambda: self._store.save_current(state)))
+
+    # -- slots -------------------------------------------------------------------------------------
+
+    @async_slot
+    async def _on_tile_camera_dropped(self, index: int, camera_id: int) -> None:
+        camera = self._cameras.get(camera_id) or await self._backend.get_camera(camera_id)
+        self._cameras[camera.id] = camera
+        tiles = self.grid.tiles
+        if index >= len(tiles):
+            return
+        self._start_tile(tiles[index], camera.id)
+        self._set_state(self._state.with_camera(index, camera.id))
+
+    def _on_tile_clear_requested(self, index: int) -> None:
+        self._start_tile(self.grid.tiles[index], None)
+        self._set_state(self._state.with_camera(index, None))
+
+    def _on_leave_action_triggered(self) -> None:
+        self.set_wall_mode(False)
+
+    def _on_refit_timer_timeout(self) -> None:
+        for tile in self.grid.tiles:
+            if tile.isVisible():
+                self.feeds.refit(tile)
+
+    def _on_toolbar_save_requested(self) -> None:
+        prompts.ask_text(self, "Save layout", "Name of this layout:", self._on_save_name_accepted)
+
+    @async_slot
+    async def _on_save_name_accepted(self, name: str) -> None:
+        state = self._state
+        await self._worker.call(_run(lambda: self._store.save_named(name, state)))
+        self.toolbar.set_saved_names(await self._worker.call(_run(self._store.names)))
+
+    @async_slot
+    async def _on_toolbar_load_requested(self, name: str) -> None:
+        state = await self._worker.call(_run(lambda: self._store.named(name)))
+        if state is None:
+            return
+        known = tuple(c if c in self._cameras else None for c in state.cameras)
+        self._apply(replace(state, cameras=known, wall_mode=self._state.wall_mode))
+
+    @async_slot
+    async def _on_toolbar_delete_requested(self, name: str) -> None:
+        await self._worker.call(_run(lambda: self._store.delete_named(name)))
+        self.toolbar.set_saved_names(await self._worker.call(_run(self._store.names)))
+
+    def _on_events_event_received(self, event: BackendEvent) -> None:
+        if isinstance(event, CamerasChanged):
+            for camera in event.cameras:
+                self._cameras[camera.id] = camera
+            for tile, camera_id in zip(self.grid.tiles, self._state.cameras, strict=True):
+                if camera_id in self._cameras and tile.camera_name is not None:
+                    tile.set_camera(self._cameras[camera_id].name)
+        elif isinstance(event, CameraRemoved):
+            self._cameras.pop(event.camera_id, None)
+            for index, camera_id in enumerate(self._state.cameras):
+                if camera_id == event.camera_id:
+                    self._on_tile_clear_requested(index)

@@ -1,0 +1,278 @@
+"""TileFeeds: which live session feeds which tile; starts, switches and closes sessions on the worker loop."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import itertools
+import logging
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from backend_embed.api import (
+    BackendApi,
+    BackendError,
+    Camera,
+    LiveEndpoint,
+    NotFoundError,
+    StreamRole,
+)
+from vas_console.core.layouts import StreamSizes, choose_stream
+from vas_console.media.live import LiveSession, LiveState, LiveStatus, SessionFactory
+from vas_console.runtime.loop_thread import LoopThread, LoopThreadError
+from vas_console.ui.aio import TaskKeeper
+from vas_console.ui.live.video_tile import VideoTile
+
+logger = logging.getLogger(__name__)
+
+_STREAM_ORDER = (StreamRole.SUB, StreamRole.MAIN)
+
+
+class _StatusRelay(QObject):
+    """Carries session statuses from the worker thread to the GUI thread (queued; a few per session).
+
+    Signals:
+        status_posted(int, LiveStatus): a session (its token) reported a status.
+    """
+
+    status_posted = Signal(int, object)
+    _posted = Signal(int, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._posted.connect(self._on_self_posted, Qt.ConnectionType.QueuedConnection)
+
+    def post(self, token: int, status: LiveStatus) -> None:
+        """Safe from any thread."""
+        self._posted.emit(token, status)
+
+    def _on_self_posted(self, token: int, status: LiveStatus) -> None:
+        self.status_posted.emit(token, status)
+
+
+@dataclass(eq=False)
+class _Run:
+    """One session playing (or about to play) one stream for a tile."""
+
+    token: int
+    tile: VideoTile
+    stream: StreamRole
+    session: LiveSession
+
+
+@dataclass(eq=False)
+class _Feed:
+    """A tile's camera, its live endpoints, the session shown and the one being switched to."""
+
+    camera: Camera
+    endpoints: dict[StreamRole, LiveEndpoint] = field(default_factory=dict)
+    active: _Run | None = None
+    pending: _Run | None = None
+
+
+def _sizes(endpoints: dict[StreamRole, LiveEndpoint]) -> StreamSizes:
+    return {
+        role: (e.width, e.height) if e.width and e.height else None for role, e in endpoints.items()
+    }
+
+
+class TileFeeds(QObject):
+    """Plays cameras on tiles. Sessions are built by `session_factory` and started and closed on the
+    worker loop; their statuses come back through a queued relay and go to their tile.
+
+    Switching streams: when a tile's size crosses the sub stream's size, a session for the other stream
+    starts beside the shown one and replaces it once it is live (no black tile meanwhile); if it fails
+    first it is dropped and the tile keeps its picture.
+
+    Failure policy: a `BackendError` while fetching endpoints shows the tile offline with its
+    `user_message`; everything else goes to `tasks` (logged with its traceback).
+    """
+
+    def __init__(
+        self,
+        backend: BackendApi,
+        worker: LoopThread,
+        session_factory: SessionFactory,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._backend = backend
+        self._worker = worker
+        self._factory = session_factory
+        self._feeds: dict[VideoTile, _Feed] = {}
+        self._runs: dict[int, _Run] = {}
+        self._tokens = itertools.count(1)
+        self._relay = _StatusRelay(self)
+        self._relay.status_posted.connect(self._on_relay_status_posted)
+        self.tasks = TaskKeeper(self)
+        self.closing: list[concurrent.futures.Future[None]] = []
+
+    def camera_of(self, tile: VideoTile) -> Camera | None:
+        feed = self._feeds.get(tile)
+        return None if feed is None else feed.camera
+
+    def stream_of(self, tile: VideoTile) -> StreamRole | None:
+        feed = self._feeds.get(tile)
+        return None if feed is None or feed.active is None else feed.active.stream
+
+    def sessions(self) -> list[LiveSession]:
+        """Every session started and not yet closed (shown or being switched to)."""
+        return [run.session for run in self._runs.values()]
+
+    async def play(self, tile: VideoTile, camera: Camera) -> None:
+        """Show `camera` on `tile` (replacing what it showed), on the stream that suits its size."""
+        await self.stop(tile)
+        feed = _Feed(camera)
+        self._feeds[tile] = feed
+        tile.set_camera(camera.name)
+        tile.set_status(LiveStatus(LiveState.CONNECTING))
+        try:
+            feed.endpoints = await self._endpoints(camera.id)
+        except BackendError as exc:
+            if self._feeds.get(tile) is feed:
+                tile.set_status(LiveStatus(LiveState.OFFLINE, exc.user_message))
+            return
+        if self._feeds.get(tile) is not feed:
+            return  # the tile was given another camera meanwhile
+        stream = choose_stream(tile.device_size(), _sizes(feed.endpoints))
+        run = self._new_run(tile, feed, stream)
+        feed.active = run
+        tile.set_feed(run.session.slot, run.session.stats)
+        tile.set_stream(stream.value)
+        await self._worker.call(run.session.start())
+
+    async def stop(self, tile: VideoTile) -> None:
+        """Close the tile's sessions; the tile keeps its widgets (the caller empties or reuses it)."""
+        await self._close_all(self._detach(tile))
+
+    def release(self, tile: VideoTile) -> None:
+        """Like `stop`, without waiting: the sessions close in tasks of `tasks`."""
+        runs = self._detach(tile)
+        if runs:
+            self.tasks.start(self._close_all(runs), name="close live sessions")
+
+    def move(self, old: VideoTile, new: VideoTile) -> None:
+        """Hand `old`'s camera and sessions to `new` (a layout change keeps the video playing)."""
+        feed = self._feeds.pop(old, None)
+        if feed is None:
+            return
+        self._feeds[new] = feed
+        for run in (feed.active, feed.pending):
+            if run is not None:
+                run.tile = new
+        new.set_camera(feed.camera.name)
+        status = old.status
+        if status is not None:
+            new.set_status(status)
+        if feed.active is not None:
+            new.set_feed(feed.active.session.slot, feed.active.session.stats)
+            new.set_stream(feed.active.stream.value)
+        old.set_feed(None)
+
+    def refit(self, tile: VideoTile) -> None:
+        """The tile changed size: rescale its frames and switch streams if the size crossed the threshold."""
+        feed = self._feeds.get(tile)
+        if feed is None or feed.active is None:
+            return
+        size = tile.device_size()
+        for run in (feed.active, feed.pending):
+            if run is not None:
+                run.session.set_output_size(*size)
+        wanted = choose_stream(size, _sizes(feed.endpoints), current=feed.active.stream)
+        pending = feed.pending
+        if pending is not None and pending.stream != wanted:
+            feed.pending = None
+            self.tasks.start(self._close(pending), name="close live session")
+        if wanted != feed.active.stream and feed.pending is None:
+            run = self._new_run(tile, feed, wanted)
+            feed.pending = run
+            logger.debug("Tile %d: switching %s to %s", tile.index, feed.camera.name, wanted)
+            self.tasks.start(self._worker.call(run.session.start()), name="start live session")
+
+    def close_for_quit(self) -> None:
+        """Cancel running tasks and hand every session's `close()` to the worker loop (kept in
+        `closing`); the loop runs them before it stops. Use `aclose()` where the caller can await."""
+        self.tasks.cancel_all()
+        runs = list(self._runs.values())
+        self._runs.clear()
+        self._feeds.clear()
+        for run in runs:
+            try:
+                self.closing.append(self._worker.submit(run.session.close()))
+            except LoopThreadError:
+                logger.debug(
+                    "Worker already stopped; session of tile %d not closed", run.tile.index
+                )
+
+    async def aclose(self) -> None:
+        """Cancel running tasks and close every session; returns when all are closed."""
+        await self.tasks.aclose()
+        self._feeds.clear()
+        await self._close_all(list(self._runs.values()))
+
+    def _new_run(self, tile: VideoTile, feed: _Feed, stream: StreamRole) -> _Run:
+        token = next(self._tokens)
+        endpoint = feed.endpoints[stream]
+        callback = functools.partial(self._relay.post, token)
+        session = self._factory(endpoint.whep_url, tile.device_size(), callback)
+        run = _Run(token, tile, stream, session)
+        self._runs[token] = run
+        return run
+
+    def _detach(self, tile: VideoTile) -> list[_Run]:
+        feed = self._feeds.pop(tile, None)
+        if feed is None:
+            return []
+        tile.set_feed(None)
+        return [r for r in (feed.active, feed.pending) if r is not None]
+
+    async def _close_all(self, runs: list[_Run]) -> None:
+        await asyncio.gather(*(self._close(run) for run in runs))
+
+    async def _close(self, run: _Run) -> None:
+        if run.token not in self._runs:
+            return  # closed already
+        # The run stays listed until closed: if this is cancelled (quit), close_for_quit closes it.
+        await self._worker.call(run.session.close())
+        self._runs.pop(run.token, None)
+
+    async def _endpoints(self, camera_id: int) -> dict[StreamRole, LiveEndpoint]:
+        found: dict[StreamRole, LiveEndpoint] = {}
+        missing: NotFoundError | None = None
+        for role in _STREAM_ORDER:
+            try:
+                found[role] = await self._backend.live_endpoint(camera_id, role)
+            except NotFoundError as exc:
+                missing = exc
+        if not found and missing is not None:
+            raise missing
+        return found
+
+    def _on_relay_status_posted(self, token: int, status: LiveStatus) -> None:
+        run = self._runs.get(token)
+        if run is None:
+            return  # a closed session's last words
+        feed = self._feeds.get(run.tile)
+        if feed is None:
+            return
+        if run is feed.active:
+            run.tile.set_status(status)
+        elif run is feed.pending:
+            self._on_pending_status(feed, run, status)
+
+    def _on_pending_status(self, feed: _Feed, run: _Run, status: LiveStatus) -> None:
+        if status.state in (LiveState.CONNECTING, LiveState.CLOSED):
+            return
+        feed.pending = None
+        if status.state is not LiveState.LIVE:
+            logger.info("Tile %d: %s stream failed (%s)", run.tile.index, run.stream, status.reason)
+            self.tasks.start(self._close(run), name="close live session")
+            return
+        old, feed.active = feed.active, run
+        run.tile.set_feed(run.session.slot, run.session.stats)
+        run.tile.set_stream(run.stream.value)
+        run.tile.set_status(status)
+        if old is not None:
+            self.tasks.start(self._close(old), name="close live session")

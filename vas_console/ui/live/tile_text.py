@@ -1,0 +1,55 @@
+"""Texts a video tile shows: its state line and, on hover, the stream's figures (Qt-free)."""
+
+from __future__ import annotations
+
+import math
+
+from vas_console.media.live import LiveState, LiveStats, LiveStatus
+
+EMPTY_HINT = "Drop a camera here"
+
+
+def state_text(status: LiveStatus | None, now: float | None = None) -> str:
+    """`Connecting…`, `Reconnecting in 3 s`, `Offline: <reason>`, or "" while live (or with no session).
+
+    `now` is a time.monotonic() value (default: now); the countdown rounds up so it never shows 0 s early.
+    """
+    if status is None:
+        return ""
+    if status.state is LiveState.CONNECTING:
+        return "Connecting…"
+    if status.state is LiveState.RECONNECTING:
+        left = status.retry_left_s(now)
+        if left is None or left <= 0:
+            return "Reconnecting…"
+        return f"Reconnecting in {math.ceil(left)} s"
+    if status.state is LiveState.OFFLINE:
+        return f"Offline: {status.reason}" if status.reason else "Offline"
+    return ""
+
+
+def reason_text(status: LiveStatus | None) -> str:
+    """The reason under a reconnecting state (offline states carry it in `state_text`)."""
+    if status is None or status.state is not LiveState.RECONNECTING:
+        return ""
+    return status.reason
+
+
+def stats_text(stats: LiveStats, stream: str = "") -> str:
+    """`SUB 640x360 · 25 fps · 512 kb/s · 87 ms` (figures that are unknown are left out)."""
+    parts: list[str] = []
+    if stream:
+        size = stats.source_size
+        parts.append(f"{stream.upper()} {size[0]}x{size[1]}" if size else stream.upper())
+    parts.append(f"{stats.fps:.0f} fps")
+    if stats.bitrate_bps is not None:
+        parts.append(_bitrate(stats.bitrate_bps))
+    if stats.latency_ms is not None:
+        parts.append(f"{stats.latency_ms:.0f} ms")
+    return " · ".join(parts)
+
+
+def _bitrate(bps: float) -> str:
+    if bps >= 1_000_000:
+        return f"{bps / 1_000_000:.1f} Mb/s"
+    return f"{bps / 1000:.0f} kb/s"

@@ -1,0 +1,305 @@
+"""VideoTile: paints the newest frame of one live session, with the camera's name and the session's state."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QEnterEvent,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
+
+from vas_console.media.frames import LatestFrameSlot
+from vas_console.media.live import LiveFrame, LiveState, LiveStats, LiveStatus, fit_size
+from vas_console.ui import theme
+from vas_console.ui.live.dnd import camera_id_from
+from vas_console.ui.live.tile_text import EMPTY_HINT, reason_text, state_text, stats_text
+
+logger = logging.getLogger(__name__)
+
+FRAME_POLL_MS = 33
+HOVER_REFRESH_S = 1.0
+_BACKGROUND = QColor("#07090c")
+_LABEL_BACKGROUND = QColor(0, 0, 0, 150)
+_MARGIN = 6
+
+PaintObserver = Callable[[LiveFrame, float], None]
+"""Called after a frame was painted, with the frame and time.time() (benchmarks measure latency)."""
+
+
+class VideoTile(QWidget):
+    """One tile of the live wall.
+
+    A QTimer (~30 Hz, running while a feed is set) takes the newest frame from the feed's slot and repaints
+    only when there is one; the frame's bytes are wrapped by a QImage, not copied, and drawn 1:1 when the
+    session already scaled it to the tile's device size. The overlay shows the camera's name, the state
+    (connecting, reconnecting in N s, offline: reason) and, on hover, fps, bitrate and latency.
+
+    Signals:
+        double_clicked(int): the tile (its index) was double-clicked: maximise it, or go back.
+        camera_dropped(int, int): a camera (id) was dropped onto the tile (index).
+        clear_requested(int): the operator asked to empty the tile.
+    """
+
+    double_clicked = Signal(int)
+    camera_dropped = Signal(int, int)
+    clear_requested = Signal(int)
+
+    def __init__(self, index: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        self.setObjectName(f"videoTile{index}")
+        self.setAcceptDrops(True)
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._camera_name: str | None = None
+        self._stream = ""
+        self._slot: LatestFrameSlot[LiveFrame] | None = None
+        self._stats: Callable[[], LiveStats] | None = None
+        self._status: LiveStatus | None = None
+        self._frame: LiveFrame | None = None
+        self._image: QImage | None = None
+        self._hovered = False
+        self._drop_target = False
+        self._shown_text = ""
+        self._next_hover_refresh = 0.0
+        self.painted_frames = 0
+        self.paint_observer: PaintObserver | None = None
+        self._timer = QTimer(self)
+        self._timer.setObjectName("framePoll")
+        self._timer.setInterval(FRAME_POLL_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    # -- state -------------------------------------------------------------------------------------
+
+    @property
+    def camera_name(self) -> str | None:
+        return self._camera_name
+
+    @property
+    def status(self) -> LiveStatus | None:
+        return self._status
+
+    @property
+    def overlay_text(self) -> str:
+        """The state line the tile shows now ("" while live or empty)."""
+        return state_text(self._status)
+
+    @property
+    def hover_text(self) -> str:
+        """The figures the tile shows while hovered ("" when not hovered or nothing plays)."""
+        if not self._hovered or self._stats is None or self._frame is None:
+            return ""
+        return stats_text(self._stats(), self._stream)
+
+    def set_camera(self, name: str | None, stream: str = "") -> None:
+        """Show `name` on the tile (None: an empty tile, which also drops the feed and state)."""
+        self._camera_name = name
+        self._stream = stream
+        if name is None:
+            self.set_feed(None)
+            self._status = None
+        self.update()
+
+    def set_stream(self, stream: str) -> None:
+        self._stream = stream
+        self.update()
+
+    def set_feed(
+        self, slot: LatestFrameSlot[LiveFrame] | None, stats: Callable[[], LiveStats] | None = None
+    ) -> None:
+        """Paint frames from `slot` from now on (None: stop); the last picture stays until a new one."""
+        self._slot = slot
+        self._stats = stats
+        if slot is None:
+            self._timer.stop()
+            self._frame = None
+            self._image = None
+        else:
+            self._timer.start()
+            self._take_frame(slot.peek())
+        self.update()
+
+    def set_status(self, status: LiveStatus) -> None:
+        self._status = status
+        if status.state is LiveState.CLOSED:
+            self._status = None
+        self.update()
+
+    def device_size(self) -> tuple[int, int]:
+        """The tile's size in device pixels (what a session should scale its frames to)."""
+        ratio = self.devicePixelRatioF()
+        return max(2, round(self.width() * ratio)), max(2, round(self.height() * ratio))
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 180)
+
+    # -- frames ------------------------------------------------------------------------------------
+
+    def _on_timer_timeout(self) -> None:
+        slot = self._slot
+        if slot is not None:
+            frame = slot.take()
+            if frame is not None:
+                self._take_frame(frame)
+                self.update()
+                return
+        text = state_text(self._status)
+        now = time.monotonic()
+        if text != self._shown_text or (self._hovered and now >= self._next_hover_refresh):
+            self.update()
+
+    def _take_frame(self, frame: LiveFrame | None) -> None:
+        self._frame = frame
+        if frame is None:
+            self._image = None
+            return
+        image = QImage(
+            frame.pixels, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
+        )
+        image.setDevicePixelRatio(self.devicePixelRatioF())
+        self._image = image
+
+    # -- painting ----------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            painter.fillRect(self.rect(), _BACKGROUND)
+            if self._image is not None and self._frame is not None:
+                self._paint_frame(painter, self._frame, self._image)
+            self._paint_overlay(painter)
+        finally:
+            painter.end()
+
+    def _paint_frame(self, painter: QPainter, frame: LiveFrame, image: QImage) -> None:
+        ratio = self.devicePixelRatioF()
+        width, height = fit_size((frame.source_width, frame.source_height), self.device_size())
+        target = QRectF(0, 0, width / ratio, height / ratio)
+        target.moveCenter(QRectF(self.rect()).center())
+        if (frame.width, frame.height) != (width, height):  # resized since: let Qt scale this one
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(target, image)
+        self.painted_frames += 1
+        if self.paint_observer is not None:
+            self.paint_observer(frame, time.time())
+
+    def _paint_overlay(self, painter: QPainter) -> None:
+        self._shown_text = state_text(self._status)
+        if self._camera_name is None:
+            painter.setPen(QColor(theme.TEXT_DIM))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_HINT)
+        else:
+            self._paint_label(painter, self._camera_name, Qt.AlignmentFlag.AlignTop)
+            self._paint_state(painter)
+            hover = self.hover_text
+            if hover:
+                self._next_hover_refresh = time.monotonic() + HOVER_REFRESH_S
+                self._paint_label(painter, hover, Qt.AlignmentFlag.AlignBottom)
+        border = QColor(theme.ACCENT) if self._drop_target else QColor(theme.BORDER)
+        painter.setPen(QPen(border, 2 if self._drop_target else 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+
+    def _paint_label(self, painter: QPainter, text: str, edge: Qt.AlignmentFlag) -> None:
+        metrics = painter.fontMetrics()
+        box = metrics.boundingRect(text).adjusted(-_MARGIN, -3, _MARGIN, 3)
+        top = (
+            _MARGIN if edge == Qt.AlignmentFlag.AlignTop else self.height() - box.height() - _MARGIN
+        )
+        box.moveTopLeft(QPoint(_MARGIN, top))
+        painter.fillRect(box, _LABEL_BACKGROUND)
+        painter.setPen(QColor(theme.TEXT))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_state(self, painter: QPainter) -> None:
+        text = self._shown_text
+        if not text or self._status is None:
+            return
+        colour = {
+            LiveState.CONNECTING: theme.TEXT,
+            LiveState.RECONNECTING: theme.AMBER,
+            LiveState.OFFLINE: theme.ERROR,
+        }.get(self._status.state, theme.TEXT)
+        lines = [text, reason_text(self._status)]
+        font = QFont(painter.font())
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        width = min(self.width() - 2 * _MARGIN, max(metrics.horizontalAdvance(t) for t in lines))
+        height = metrics.height() * (2 if lines[1] else 1)
+        box = QRect(0, 0, width + 4 * _MARGIN, height + 2 * _MARGIN)
+        box.moveCenter(self.rect().center())
+        painter.fillRect(box, _LABEL_BACKGROUND)
+        painter.setPen(QColor(colour))
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        elided = [metrics.elidedText(t, Qt.TextElideMode.ElideRight, width) for t in lines if t]
+        painter.drawText(box, flags, "\n".join(elided))
+
+    # -- input -------------------------------------------------------------------------------------
+
+    def enterEvent(self, event: QEnterEvent) -> None:
+        self._hovered = True
+        self.update()
+        super().enterEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._hovered = False
+        self.update()
+        super().leaveEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.double_clicked.emit(self.index)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        if self._camera_name is None:
+            return
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        action = menu.addAction("Remove from the wall")
+        action.triggered.connect(self._on_remove_triggered)
+        menu.popup(event.globalPos())
+
+    def _on_remove_triggered(self) -> None:
+        self.clear_requested.emit(self.index)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if camera_id_from(event.mimeData()) is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self._drop_target = True
+        self.update()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._drop_target = False
+        self.update()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._drop_target = False
+        camera_id = camera_id_from(event.mimeData())
+        if camera_id is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.update()
+        self.camera_dropped.emit(self.index, camera_id)
