@@ -20,7 +20,7 @@ from backend_embed.streams.live_sources import (
 )
 from backend_embed.webrtc.ice import validate_addresses
 from backend_embed.webrtc.relay import LiveRelay
-from backend_embed.webrtc.session import WhepSession, negotiate
+from backend_embed.webrtc.session import WhepSession, check_offer, negotiate
 from backend_embed.webrtc.whep import build_app
 
 logger = logging.getLogger(__name__)
@@ -188,6 +188,7 @@ class LiveService:
         """
         if not self._accepting:
             raise LiveSourceUnavailableError("Live video is shutting down.")
+        check_offer(offer_sdp)  # before anything starts for a request that cannot succeed
         feed = await self._sources.acquire(camera_id, stream)
         try:
             track = self._channel(feed).relay.subscribe()

@@ -57,7 +57,8 @@ def _decoded_fps(result: dict[str, Any]) -> float:
     samples = [s for s in result["samples"] if s["t"] >= SETTLE_MS]
     assert len(samples) >= 2, result
     first, last = samples[0], samples[-1]
-    return (last["framesDecoded"] - first["framesDecoded"]) * 1000 / (last["t"] - first["t"])
+    frames = int(last["framesDecoded"]) - int(first["framesDecoded"])
+    return frames * 1000 / (int(last["t"]) - int(first["t"]))
 
 
 def _assert_plays(result: dict[str, Any], size: tuple[int, int]) -> None:
