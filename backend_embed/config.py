@@ -27,6 +27,9 @@ class BackendConfig:
             disk, and tests); None means the real free space of the disk holding it.
         min_free_percent: retention keeps at least this share of the volume free, oldest recordings first.
         hard_min_free_bytes: below this, with only protected recordings left, recording stops with an alert.
+        live_host, live_port: where the WHEP endpoint listens (loopback unless other consoles must reach it;
+            port 0 picks a free one).
+        ice_addresses: the only addresses offered as ICE host candidates to viewers.
     """
 
     database_url: str
@@ -40,6 +43,9 @@ class BackendConfig:
     recordings_quota_bytes: int | None = None
     min_free_percent: float = 5.0
     hard_min_free_bytes: int = 2 * 1024**3
+    live_host: str = "127.0.0.1"
+    live_port: int = 0
+    ice_addresses: tuple[str, ...] = ("127.0.0.1",)
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(_SUPPORTED_URL_PREFIXES):

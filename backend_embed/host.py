@@ -20,7 +20,7 @@ from backend_embed.api.dto import (
     ProbeResult,
     StreamRole,
 )
-from backend_embed.api.errors import BackendError, InvalidInputError
+from backend_embed.api.errors import BackendError, InvalidInputError, NotFoundError
 from backend_embed.api.events import CameraRemoved, CamerasChanged, GroupsChanged
 from backend_embed.api.media import LiveEndpoint, PlaybackSource, Preview
 from backend_embed.api.protocol import EventCallback, Unsubscribe
@@ -49,6 +49,8 @@ from backend_embed.recording.storage import StorageReporter
 from backend_embed.recording.volume import CapacityVolume, DiskVolume, StorageLimits, Volume
 from backend_embed.recording.writer import SegmentWriter
 from backend_embed.streams.controller import RecordingController
+from backend_embed.streams.live_sources import LiveSources
+from backend_embed.webrtc.service import LiveService
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,10 @@ class BackendHost:
         self._registry: CameraRegistry | None = None
         self._monitor: CameraMonitor | None = None
         self._recording: RecordingController | None = None
+        self._live_sources: LiveSources | None = None
+        self._live: LiveService | None = None
+        # the last successful probe of each camera stream: codec and picture size for live viewing
+        self._probes: dict[tuple[int, StreamRole], ProbeResult] = {}
         self._reporter: StorageReporter | None = None
 
     @property
@@ -123,6 +129,7 @@ class BackendHost:
             if config.record:
                 await self._start_recording(self._db, volume, limits, self._reporter, cameras)
             self._monitor.start(cameras)
+            await self._start_live()
         except BaseException:
             await self.stop()
             raise
@@ -178,6 +185,29 @@ class BackendHost:
         for camera in cameras:
             await self._recording.apply(camera)
 
+    async def _start_live(self) -> None:
+        config = self._config
+        self._live_sources = LiveSources(
+            stream_url=self._url_with_secrets,
+            recorder_port=self._recorder_port,
+            codec_of=self._codec_of,
+        )
+        self._live = LiveService(
+            self._live_sources,
+            host=config.live_host,
+            port=config.live_port,
+            ice_addresses=config.ice_addresses,
+        )
+        await self._live.start()
+        logger.info("Live video served at %s", self._live.base_url)
+
+    def _recorder_port(self, camera_id: int, stream: StreamRole) -> int | None:
+        return None if self._recording is None else self._recording.restream_port(camera_id, stream)
+
+    def _codec_of(self, camera_id: int, stream: StreamRole) -> str | None:
+        probe = self._probes.get((camera_id, stream))
+        return None if probe is None else probe.codec
+
     async def _pause_recording(self, camera_ids: tuple[int, ...], reason: str) -> None:
         if self._recording is not None:
             await self._recording.pause(camera_ids, reason)
@@ -187,6 +217,7 @@ class BackendHost:
             await self._recording.resume(camera_ids)
 
     async def _on_probed(self, camera_id: int, result: ProbeResult) -> None:
+        self._probes[(camera_id, StreamRole.MAIN)] = result
         if self._recording is not None and result.codec:
             await self._recording.note_codec(camera_id, result.codec)
             self.monitor.supervise(camera_id, self._recording.is_recording(camera_id))
@@ -197,12 +228,17 @@ class BackendHost:
         Safe to call twice or after a failed start.
         """
         try:
+            if self._live is not None:
+                await self._live.stop()
+            if self._live_sources is not None:
+                await self._live_sources.stop()
             if self._recording is not None:
                 await self._recording.stop()
             if self._monitor is not None:
                 await self._monitor.stop()
         finally:
             db = self._db
+            self._live = self._live_sources = None
             self._recording = self._monitor = self._registry = self._reporter = self._db = None
             if db is not None:
                 await db.dispose()
@@ -236,6 +272,8 @@ class BackendHost:
         if self._recording is not None:
             await self._recording.remove(camera_id)
         self.monitor.forget(camera_id)
+        for role in StreamRole:
+            self._probes.pop((camera_id, role), None)
         logger.info("Camera %d deleted", camera_id)
         self._bus.publish(CameraRemoved(camera_id))
 
@@ -249,6 +287,7 @@ class BackendHost:
         """Publish changed cameras, then let recording and probing follow the new settings."""
         self._bus.publish(CamerasChanged(tuple(cameras)))
         for camera in cameras:
+            self._probes.pop((camera.id, StreamRole.SUB), None)  # probed again when next watched
             if self._recording is not None:
                 await self._recording.apply(camera, credentials_changed=credentials_changed)
                 self.monitor.supervise(camera.id, self._recording.is_recording(camera.id))
@@ -360,11 +399,25 @@ class BackendHost:
             raise BackendNotStartedError("backend host is not started")
         return ProtectedRangeRepository(self._db)
 
-    # live and playback: interim answers until the WHEP and VOD services are wired in ------------------
+    # live and playback -------------------------------------------------------------------------------
 
     async def live_endpoint(self, camera_id: int, stream: StreamRole) -> LiveEndpoint:
-        await self.registry.get_camera(camera_id)
-        raise BackendError("Live video is not available in this build yet.")
+        """Where to watch a camera stream live. A stream never probed (a sub stream) is probed once first."""
+        camera = await self.registry.get_camera(camera_id)
+        if stream is StreamRole.SUB and camera.sub_url is None:
+            raise NotFoundError(f"{camera.name} has no sub stream.")
+        if self._live is None:
+            raise BackendNotStartedError("backend host is not started")
+        probe = self._probes.get((camera_id, stream))
+        if probe is None:
+            url, secrets = await self._url_with_secrets(camera_id, stream)
+            probe = await probe_stream(
+                url, timeout=self._config.probe_timeout_s, secrets=secrets, stream=stream
+            )
+            if not probe.ok:
+                raise BackendError(f"{camera.name}: {probe.message}")
+            self._probes[(camera_id, stream)] = probe
+        return await self._live.endpoint(camera_id, stream, width=probe.width, height=probe.height)
 
     async def playback_source(
         self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole = StreamRole.MAIN

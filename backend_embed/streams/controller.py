@@ -126,9 +126,12 @@ class RecordingController:
     def is_recording(self, camera_id: int) -> bool:
         return camera_id in self._pipelines
 
-    def restream_port(self, camera_id: int) -> int | None:
+    def restream_port(self, camera_id: int, stream: StreamRole) -> int | None:
+        """The loopback UDP port carrying the recorder's copy of this camera stream, if it records it."""
         pipeline = self._pipelines.get(camera_id)
-        return None if pipeline is None else pipeline.recorder.command.restream_port
+        if pipeline is None or pipeline.desired.stream is not stream:
+            return None
+        return pipeline.recorder.command.restream_port
 
     async def apply(self, camera: Camera, *, credentials_changed: bool = False) -> None:
         """Make the pipeline of `camera` match its settings: start, restart or stop it.

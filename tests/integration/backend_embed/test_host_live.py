@@ -1,0 +1,84 @@
+"""BackendHost serves live video: the recorder's single RTSP session also feeds WHEP viewers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from backend_embed.api import (
+    CameraSpec,
+    LiveCodecPath,
+    NotFoundError,
+    RecorderState,
+    RecorderStatusChanged,
+    StreamRole,
+)
+from backend_embed.config import BackendConfig
+from backend_embed.host import BackendHost
+from camsim.config import CameraConfig
+from tests.helpers.camsim_fixtures import CamSimFactory
+from tests.integration.backend_embed.webrtc.whep_client import WhepViewer
+
+pytestmark = [pytest.mark.requires_rtsp_server, pytest.mark.requires_ffmpeg, pytest.mark.slow]
+
+
+@pytest.fixture
+async def host(tmp_path: Path) -> AsyncIterator[BackendHost]:
+    config = BackendConfig.local(tmp_path / "config", tmp_path / "data", recheck_interval_s=0)
+    backend = BackendHost(config)
+    await backend.start()
+    yield backend
+    await backend.stop()
+
+
+async def test_viewers_of_a_recorded_camera_share_its_one_rtsp_session(
+    host: BackendHost, camsim_factory: CamSimFactory
+) -> None:
+    sim = camsim_factory([CameraConfig("door", source="loop")])
+    recording = asyncio.Event()
+    host.subscribe(
+        lambda e: (
+            recording.set()
+            if isinstance(e, RecorderStatusChanged) and e.status.state is RecorderState.RECORDING
+            else None
+        )
+    )
+    camera = await host.add_camera(
+        CameraSpec(
+            name="Door",
+            main_url=sim.url("door", "main", credentials=False),
+            sub_url=sim.url("door", "sub", credentials=False),
+        )
+    )
+    async with asyncio.timeout(20):
+        await recording.wait()
+
+    main = await host.live_endpoint(camera.id, StreamRole.MAIN)
+    sub = await host.live_endpoint(camera.id, StreamRole.SUB)
+    assert (main.codec_path, main.width, main.height) == (LiveCodecPath.PASSTHROUGH, 1280, 720)
+    assert (sub.width, sub.height) == (640, 360)
+
+    viewers = [WhepViewer(), WhepViewer(), WhepViewer()]
+    try:
+        await viewers[0].connect(main.whep_url)
+        await viewers[1].connect(main.whep_url)
+        await viewers[2].connect(sub.whep_url)
+        main_frames = await viewers[1].wait_frames(25, within_s=20)
+        sub_frames = await viewers[2].wait_frames(25, within_s=20)
+        assert (main_frames[-1].width, main_frames[-1].height) == (1280, 720)
+        assert (sub_frames[-1].width, sub_frames[-1].height) == (640, 360)
+        # one session per camera stream however many watch: the recorder's for main, one ingest for sub
+        assert sim.sessions("door", "main") == 1
+        assert sim.sessions("door", "sub") == 1
+    finally:
+        for viewer in viewers:
+            await viewer.close()
+
+
+async def test_a_camera_without_a_sub_stream_says_so(host: BackendHost) -> None:
+    camera = await host.add_camera(CameraSpec(name="Lone", main_url="rtsp://127.0.0.1:9/main"))
+    with pytest.raises(NotFoundError, match="has no sub stream"):
+        await host.live_endpoint(camera.id, StreamRole.SUB)
