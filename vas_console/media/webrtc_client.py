@@ -242,8 +242,11 @@ class WhepSession:
             await asyncio.wait({stats_task})
 
     async def _next_frame(self, track: MediaStreamTrack, wait_s: float) -> VideoFrame | None:
+        # Not asyncio.wait_for: on 3.11 it can swallow a cancellation that arrives as a frame does
+        # (gh-86296), and close() would then wait forever for this task.
         try:
-            frame = await asyncio.wait_for(track.recv(), wait_s)
+            async with asyncio.timeout(wait_s):
+                frame = await track.recv()
         except TimeoutError:
             raise WhepError(f"no video for {wait_s:g} s") from None
         except MediaStreamError:

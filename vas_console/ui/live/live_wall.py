@@ -174,6 +174,10 @@ class LiveWall(QWidget):
         """Show a camera on tile `index` (as a drop does)."""
         self._on_tile_camera_dropped(index, camera_id)
 
+    def clear_tile(self, index: int) -> None:
+        """Empty tile `index` and close its session."""
+        self._on_tile_clear_requested(index)
+
     def toggle_maximised(self, index: int) -> None:
         """Show tile `index` over the whole wall, or go back to the grid if it already is."""
         maximised = None if self._state.maximised == index else index
