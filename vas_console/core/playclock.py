@@ -225,3 +225,54 @@ class PlayClock:
     def _anchor(self, offset_ms: int) -> None:
         self._anchor_offset = min(max(0, offset_ms), self._map.duration_ms)
         self._anchor_time = self._now()
+
+
+class PlaylistFormatError(ValueError):
+    """A playlist's segments do not match the entries that describe it."""
+
+
+_GLOBAL_TAGS = (
+    "#EXTM3U",
+    "#EXT-X-VERSION",
+    "#EXT-X-TARGETDURATION",
+    "#EXT-X-MEDIA-SEQUENCE",
+    "#EXT-X-PLAYLIST-TYPE",
+    "#EXT-X-INDEPENDENT-SEGMENTS",
+)
+
+
+def split_playlist(
+    text: str, runs: Sequence[PlaylistRun], resolve: Callable[[str], str]
+) -> list[str]:
+    """Split an HLS VOD playlist into one playlist per run, without EXT-X-DISCONTINUITY.
+
+    WORKAROUND for libVLC 3's HLS module: once its read-ahead reaches an EXT-X-DISCONTINUITY it refuses
+    every seek until playback gets there, and a seek past one ends the input. Each run is played as a
+    media of its own instead. `resolve` turns each segment URI into one valid in the new playlist's
+    location (relative URIs are relative to the original).
+
+    Raises:
+        PlaylistFormatError: the playlist holds a different number of segments than the runs describe.
+    """
+    header: list[str] = []
+    segments: list[list[str]] = []
+    pending: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line == "#EXT-X-ENDLIST" or line == "#EXT-X-DISCONTINUITY":
+            continue
+        if line.startswith(_GLOBAL_TAGS):
+            header.append(line)
+        elif line.startswith("#"):
+            pending.append(line)
+        else:
+            segments.append([*pending, resolve(line)])
+            pending = []
+    expected = runs[-1].last + 1 if runs else 0
+    if len(segments) != expected:
+        raise PlaylistFormatError(f"playlist has {len(segments)} segments, entries say {expected}")
+    return [
+        "\n".join([*header, *(ln for seg in segments[r.first : r.last + 1] for ln in seg)])
+        + "\n#EXT-X-ENDLIST\n"
+        for r in runs
+    ]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from backend_embed.api import PlaylistEntry
-from vas_console.core.playclock import REPORT_LAG_MS, PlayClock, PlaylistMap, PlaylistRun
+from vas_console.core.playclock import (
+    REPORT_LAG_MS,
+    PlayClock,
+    PlaylistFormatError,
+    PlaylistMap,
+    PlaylistRun,
+    split_playlist,
+)
 
 T0 = 1_700_000_000_000
 # two runs: [T0, T0+8s) in 4 s segments, a 20 s gap, then [T0+28s, T0+32s)
@@ -182,3 +189,45 @@ def test_step_advances_a_paused_clock_by_one_frame(clock: PlayClock) -> None:
     clock.step(40)
     assert clock.offset_ms() == 2080
     assert not clock.playing
+
+
+PLAYLIST = """#EXTM3U
+#EXT-X-VERSION:3
+#EXT-X-TARGETDURATION:4
+#EXT-X-PLAYLIST-TYPE:VOD
+#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:20.000Z
+#EXTINF:4.000,
+a0.ts
+#EXTINF:4.000,
+/abs/a1.ts
+#EXT-X-DISCONTINUITY
+#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:48.000Z
+#EXTINF:4.000,
+b0.ts
+#EXT-X-ENDLIST
+"""
+
+
+def test_split_playlist_gives_one_playlist_per_run_without_discontinuities(
+    mapping: PlaylistMap,
+) -> None:
+    first, second = split_playlist(PLAYLIST, mapping.runs, lambda uri: f"R({uri})")
+    assert first.splitlines() == [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        "#EXT-X-TARGETDURATION:4",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:20.000Z",
+        "#EXTINF:4.000,",
+        "R(a0.ts)",
+        "#EXTINF:4.000,",
+        "R(/abs/a1.ts)",
+        "#EXT-X-ENDLIST",
+    ]
+    assert "#EXT-X-DISCONTINUITY" not in second
+    assert second.splitlines()[-3:] == ["#EXTINF:4.000,", "R(b0.ts)", "#EXT-X-ENDLIST"]
+
+
+def test_split_playlist_rejects_entries_that_do_not_match(mapping: PlaylistMap) -> None:
+    with pytest.raises(PlaylistFormatError, match="2 segments, entries say 3"):
+        split_playlist(PLAYLIST.replace("b0.ts\n", ""), mapping.runs, str)
