@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 QUARANTINE_DIR = "quarantine"
 CAMERA_INFO = "camera.json"
+#: the folder of timeline previews inside each day folder (backend_embed.recording.previews)
+PREVIEWS_DIR = "previews"
 DAY_MS = 86_400_000
 _DAY_FORMAT = "%Y-%m-%d"
 

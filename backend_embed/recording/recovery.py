@@ -5,8 +5,8 @@ retention batch, it leaves every segment file with exactly one row and every row
 
 - a file without a row (the writer's last batch, the `.ts.tmp` ffmpeg was writing) is probed with ffprobe and
   indexed, dated from its predecessor in the same ffmpeg run or else from its name;
-- a file ffprobe cannot read, and anything else in a day folder, is moved to `<root>/quarantine/`; empty
-  files are deleted; folders of cameras that no longer exist are quarantined whole;
+- a file ffprobe cannot read, and anything else in a day folder but its `previews` folder, is moved to
+  `<root>/quarantine/`; empty files are deleted; folders of cameras that no longer exist are quarantined whole;
 - a row whose file is gone (retention deletes files before rows) is deleted and its runs rebuilt.
 
 Each day folder is first compared with the index by count, first and last path (three index lookups); only
@@ -312,6 +312,8 @@ def _list_day(directory: Path) -> _DayListing:
     except FileNotFoundError:
         return listing
     for entry in entries:
+        if entry.name == layout.PREVIEWS_DIR and entry.is_dir(follow_symlinks=False):
+            continue  # timeline previews: deleted with their segments by retention
         parsed = parse_segment_name(entry.name) if entry.is_file(follow_symlinks=False) else None
         if parsed is None:
             listing.other.append(Path(entry.path))

@@ -19,6 +19,7 @@ from backend_embed.api.dto import RecordingSettings
 from backend_embed.api.errors import DatabaseError
 from backend_embed.api.events import BackendEvent, StorageAlert
 from backend_embed.recording.inventory import IndexInventory
+from backend_embed.recording.previews import remove_previews
 from backend_embed.recording.segments import SegmentRecord, SegmentRepository
 from backend_embed.recording.storage import StorageReporter, now_ms
 from backend_embed.recording.volume import StorageLimits, Volume
@@ -269,8 +270,8 @@ def _enough(batch: list[SegmentRecord], need: int) -> list[SegmentRecord]:
 def _remove_files(root: Path, batch: Sequence[SegmentRecord]) -> list[SegmentRecord]:
     """Delete the files of `batch` (blocking); return the segments whose file is now gone.
 
-    A file that cannot be deleted keeps its row (logged), so the space it holds stays accounted for. Day
-    directories left empty are removed.
+    A file that cannot be deleted keeps its row (logged), so the space it holds stays accounted for. The
+    previews made from deleted segments go too, and day directories left empty are removed.
     """
     removed = []
     failed: list[str] = []
@@ -284,6 +285,10 @@ def _remove_files(root: Path, batch: Sequence[SegmentRecord]) -> list[SegmentRec
         removed.append(segment)
     if failed:
         logger.error("Cannot delete %d recording(s), e.g. %s", len(failed), failed[0])
+    try:
+        remove_previews(root, removed)
+    except OSError as exc:  # a preview left behind costs a few KB; its segment is gone either way
+        logger.warning("Cannot delete previews of deleted recordings: %s", exc)
     for directory in {(root / s.path).parent for s in removed}:
         try:
             os.rmdir(directory)
