@@ -81,3 +81,35 @@ class Preview:
     path: str
     width: int
     height: int
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineCamera:
+    """A camera found in a recordings folder opened for offline review.
+
+    Attributes:
+        id: the camera's id in the installation that recorded it (its folder's name).
+        name: from the folder's `camera.json`, else "Camera <id>".
+        start_ms, end_ms: the first and last recorded moment (approximate until a day is indexed), or None
+            when the folder holds no segment of the camera.
+        streams: the streams recorded in the folder.
+    """
+
+    id: int
+    name: str
+    start_ms: int | None
+    end_ms: int | None
+    streams: tuple[StreamRole, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineReview:
+    """A recordings folder opened without the installation's database (a copied root or an export).
+
+    Nothing in the folder is ever written, moved or deleted; its index lives in a temporary database until
+    `BackendApi.close_offline(id)`.
+    """
+
+    id: str
+    folder: str
+    cameras: tuple[OfflineCamera, ...]
