@@ -124,12 +124,22 @@ def write_camera_info(root: Path, camera_id: int, name: str) -> Path:
 
 def read_camera_name(camera_dir: Path) -> str | None:
     """The camera name `camera.json` in `camera_dir` gives, or None if it is missing or unreadable."""
+    name = _camera_info(camera_dir).get("name")
+    return (name.strip() or None) if isinstance(name, str) else None
+
+
+def read_camera_id(camera_dir: Path) -> int | None:
+    """The camera id `camera.json` in `camera_dir` gives, or None if it is missing or unreadable."""
+    camera_id = _camera_info(camera_dir).get("id")
+    return camera_id if isinstance(camera_id, int) and camera_id >= 0 else None
+
+
+def _camera_info(camera_dir: Path) -> dict[str, object]:
     try:
         data = json.loads((camera_dir / CAMERA_INFO).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    name = data.get("name") if isinstance(data, dict) else None
-    return (name.strip() or None) if isinstance(name, str) else None
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -25,7 +25,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -253,12 +253,16 @@ class PreviewMaker:
 class PreviewIndex:
     """Lists the previews of one recordings root from file names, one day folder at a time.
 
-    A day's listing is cached until its folder's mtime changes (or while it is less than 2 s old, as a new
+    `camera_dirs` names camera folders that are not `<root>/<camera_id>` (an export). A day's listing is
+    cached until its folder's mtime changes (or while it is less than 2 s old, as a new
     file may not move a coarse mtime); the `cache_days` most recently used days are kept. Thread-safe.
     """
 
-    def __init__(self, root: Path, *, cache_days: int = 64) -> None:
+    def __init__(
+        self, root: Path, *, cache_days: int = 64, camera_dirs: Mapping[int, Path] | None = None
+    ) -> None:
         self._root = root
+        self._camera_dirs = camera_dirs
         self._cache_days = cache_days
         self._days: collections.OrderedDict[Path, tuple[int, list[tuple[int, str]]]] = (
             collections.OrderedDict()
@@ -276,7 +280,7 @@ class PreviewIndex:
     ) -> list[Preview]:
         """Previews of a camera (of `stream`, or of any stream) in [start_ms, end_ms), in time order."""
         found: list[Preview] = []
-        camera_dir = self._root / str(camera_id)
+        camera_dir = (self._camera_dirs or {}).get(camera_id, self._root / str(camera_id))
         for day in layout.days_between(start_ms - _DAY_MARGIN_MS, end_ms):
             folder = camera_dir / day / layout.PREVIEWS_DIR
             names = self._listing(folder)
