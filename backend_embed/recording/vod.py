@@ -138,6 +138,7 @@ class VodPlaylists:
         the returned source keeps the asked range.
 
         Raises:
+            ValueError: the range is empty.
             NotFoundError: nothing of that camera stream is recorded in the range.
             DatabaseError: the index cannot be read.
             OSError: the cache folder cannot be written.
