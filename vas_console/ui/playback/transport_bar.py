@@ -1,0 +1,175 @@
+"""TransportBar: play/pause, speed, frame step, jumps, previous/next recording, go to a date; with shortcuts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
+
+RATES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+SECOND_MS = 1000
+MINUTE_MS = 60 * SECOND_MS
+
+
+def rate_label(rate: float) -> str:
+    """ "1/8x" ... "16x"."""
+    return f"1/{round(1 / rate)}x" if rate < 1 else f"{rate:g}x"
+
+
+class TransportBar(QWidget):
+    """The playback controls. Each has a keyboard shortcut (shown in its tooltip); `install_shortcuts`
+    makes them work anywhere inside a given view.
+
+    Signals:
+        play_toggled(): play or pause.
+        step_requested(): one frame forward.
+        jump_requested(int): move by this many ms (negative: back).
+        recording_requested(int): +1 next recording, -1 previous (or the start of this one).
+        rate_requested(float): the chosen speed.
+        date_requested(int): go to this wall time (UTC ms).
+        zoom_requested(int): +1 zoom the timeline in, -1 out.
+    """
+
+    play_toggled = Signal()
+    step_requested = Signal()
+    jump_requested = Signal(object)
+    recording_requested = Signal(int)
+    rate_requested = Signal(float)
+    date_requested = Signal(object)
+    zoom_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        style = self.style()
+        icon = style.standardIcon
+        px = QStyle.StandardPixmap
+        self.actions_by_name: dict[str, QAction] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(2)
+
+        def add(name: str, text: str, tip: str, keys: list[str], slot: object) -> QToolButton:
+            action = QAction(text, self)
+            action.setObjectName(name)
+            shortcuts = [QKeySequence(k) for k in keys]
+            action.setShortcuts(shortcuts)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            readable = " or ".join(
+                s.toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts
+            )
+            action.setToolTip(f"{tip} ({readable})" if readable else tip)
+            action.triggered.connect(slot)
+            self.actions_by_name[name] = action
+            button = QToolButton(self)
+            button.setDefaultAction(action)
+            button.setAutoRaise(True)
+            layout.addWidget(button)
+            return button
+
+        self._prev = add("previous_recording", "Previous", "Previous recording", ["Ctrl+Left"],
+                         lambda: self.recording_requested.emit(-1))  # fmt: skip
+        self._prev.setIcon(icon(px.SP_MediaSkipBackward))
+        add("back_minute", "\u22121m", "Back 1 minute", ["Shift+Left"],
+            lambda: self.jump_requested.emit(-MINUTE_MS))  # fmt: skip
+        add("back_10s", "\u221210s", "Back 10 seconds", ["Left"],
+            lambda: self.jump_requested.emit(-10 * SECOND_MS))  # fmt: skip
+        self._play = add("play_pause", "Play", "Play / pause", ["Space"], self.play_toggled.emit)
+        add("forward_10s", "+10s", "Forward 10 seconds", ["Right"],
+            lambda: self.jump_requested.emit(10 * SECOND_MS))  # fmt: skip
+        add("forward_minute", "+1m", "Forward 1 minute", ["Shift+Right"],
+            lambda: self.jump_requested.emit(MINUTE_MS))  # fmt: skip
+        self._next = add("next_recording", "Next", "Next recording", ["Ctrl+Right"],
+                         lambda: self.recording_requested.emit(+1))  # fmt: skip
+        self._next.setIcon(icon(px.SP_MediaSkipForward))
+        add("frame", "Frame ▸", "One frame forward (pauses)", ["."], self.step_requested.emit)
+        add("slower", "Slower", "Slower", ["["], lambda: self._step_rate(-1))
+        self.speed = QComboBox(self)
+        self.speed.setObjectName("speed")
+        for rate in RATES:
+            self.speed.addItem(rate_label(rate), rate)
+        self.speed.setCurrentIndex(RATES.index(1.0))
+        self.speed.setToolTip("Playback speed (slower: [ · faster: ])")
+        self.speed.activated.connect(self._on_speed_activated)
+        layout.addWidget(self.speed)
+        add("faster", "Faster", "Faster", ["]"], lambda: self._step_rate(+1))
+        layout.addSpacing(12)
+        self.date = QDateTimeEdit(self)
+        self.date.setObjectName("goToDate")
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
+        self.date.setDateTime(QDateTime.currentDateTime())
+        self.date.setToolTip("Date and time to go to (focus: Ctrl+G; go: Enter)")
+        self.date.editingFinished.connect(self._on_date_editing_finished)
+        layout.addWidget(self.date)
+        add("go_to_date", "Go", "Go to the date and time (in the field: Enter)", [],
+            self._on_go_triggered)  # fmt: skip
+        focus = QAction("Date and time", self)
+        focus.setObjectName("focus_date")
+        focus.setShortcut(QKeySequence("Ctrl+G"))
+        focus.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        focus.triggered.connect(lambda: self.date.setFocus(Qt.FocusReason.ShortcutFocusReason))
+        self.actions_by_name["focus_date"] = focus
+        layout.addSpacing(12)
+        add(
+            "zoom_out",
+            "\u2212",
+            "Zoom the timeline out",
+            ["-"],
+            lambda: self.zoom_requested.emit(-1),
+        )
+        add(
+            "zoom_in", "+", "Zoom the timeline in", ["+", "="], lambda: self.zoom_requested.emit(+1)
+        )
+        layout.addStretch(1)
+        self.extra = layout  # synchronised playback appends its SYNC toggle here
+        self.set_playing(False)
+
+    @property
+    def rate(self) -> float:
+        return float(self.speed.currentData())
+
+    def install_shortcuts(self, owner: QWidget) -> None:
+        """Make every shortcut work while the focus is anywhere inside `owner`."""
+        owner.addActions(list(self.actions_by_name.values()))
+
+    def set_playing(self, playing: bool) -> None:
+        action = self.actions_by_name["play_pause"]
+        action.setText("Pause" if playing else "Play")
+        pixmap = (
+            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        self._play.setIcon(self.style().standardIcon(pixmap))
+        self._play.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+    def set_rate(self, rate: float) -> None:
+        index = self.speed.findData(rate)
+        if index >= 0:
+            self.speed.setCurrentIndex(index)
+
+    def set_date(self, wall_ms: int) -> None:
+        """Show `wall_ms` in the date field (unless the operator is editing it)."""
+        if not self.date.hasFocus():
+            self.date.setDateTime(QDateTime.fromMSecsSinceEpoch(wall_ms))
+
+    def _step_rate(self, direction: int) -> None:
+        index = min(max(0, self.speed.currentIndex() + direction), len(RATES) - 1)
+        if index != self.speed.currentIndex():
+            self.speed.setCurrentIndex(index)
+            self.rate_requested.emit(RATES[index])
+
+    def _on_speed_activated(self, index: int) -> None:
+        self.rate_requested.emit(RATES[index])
+
+    def _on_go_triggered(self) -> None:
+        self.date_requested.emit(self.date.dateTime().toMSecsSinceEpoch())
+
+    def _on_date_editing_finished(self) -> None:
+        if self.date.hasFocus():  # Enter, not the focus leaving the field
+            self._on_go_triggered()
