@@ -1,18 +1,10 @@
 """LiveSources: per camera stream, one loopback MPEG-TS H.264 source for live viewers, fed by the one ingest.
 
-Routes (`choose_route`, docs/live.md "Routes"):
-
-| recorder records the stream | codec | source of the live feed |
-|---|---|---|
-| yes | H.264 (or MJPEG: the recorder encodes it) | the recorder's own restream port; no extra process |
-| yes | H.265 or other | one encoding ffmpeg reading the recorder's restream, not the camera |
-| no | H.264 | one live-only ffmpeg copying the camera's RTSP stream |
-| no | H.265, MJPEG or other | one live-only ffmpeg encoding the camera's stream to H.264 |
-
-So the camera sees one RTSP session per stream whatever the number of viewers, and a codec WebRTC viewers
-cannot take is encoded once per stream, never once per viewer. A feed is reference-counted by its viewers
-and closed `idle_grace_s` after the last one left (a viewer who comes back meanwhile finds it warm).
-Routes are re-checked every `reconcile_interval_s`, so a feed follows a recorder that starts or stops.
+The camera sees one RTSP session per stream whatever the number of viewers, and a codec WebRTC viewers
+cannot take is encoded once per stream, never once per viewer (`choose_route`; docs/live.md, "Routes").
+A feed is reference-counted by its viewers and closed `idle_grace_s` after the last one left (a viewer who
+comes back meanwhile finds it warm). Routes are re-checked every `reconcile_interval_s`, so a feed follows
+a recorder that starts or stops.
 """
 
 from __future__ import annotations
@@ -88,6 +80,10 @@ def normalise_codec(codec: str) -> str:
 def choose_route(codec: str, recorder_port: int | None) -> Route:
     """The route of a live feed. Pure.
 
+    Recorded H.264 (or MJPEG, which the recorder encodes): the recorder's restream, no extra process.
+    Recorded H.265 or other: one encoder reading the recorder's restream (not the camera: one session).
+    Not recorded: one live-only ffmpeg reading the camera, copying H.264, encoding anything else.
+
     Args:
         codec: the stream's codec from the camera's probe (ffprobe's name).
         recorder_port: the restream port of the recorder holding this stream, or None.
@@ -118,13 +114,18 @@ class LiveFeed:
     """
 
     def __init__(
-        self, camera_id: int, stream: StreamRole, codec: str, own_port: int, input_url: str
+        self,
+        camera_id: int,
+        stream: StreamRole,
+        codec: str,
+        own_port: int,
+        source: tuple[str, Sequence[str]],
     ) -> None:
         self.camera_id = camera_id
         self.stream = stream
         self.codec = codec
         self.own_port = own_port
-        self.input_url = input_url  # with credentials: never logged
+        self.input_url, self.secrets = source  # the URL holds credentials: never logged
         self.route: Route | None = None
         self.viewers = 0
         self.restreamer: Restreamer | None = None
@@ -137,10 +138,6 @@ class LiveFeed:
     @property
     def name(self) -> str:
         return f"live {self.camera_id}/{self.stream.value}"
-
-    @property
-    def codec_path(self) -> LiveCodecPath:
-        return codec_path(self.codec)
 
     @property
     def url(self) -> str:
@@ -206,7 +203,6 @@ class LiveSources:
         self._reconcile_interval_s = reconcile_interval_s
         self._port_allocator = port_allocator
         self._feeds: dict[tuple[int, StreamRole], LiveFeed] = {}
-        self._secrets: dict[tuple[int, StreamRole], Sequence[str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._reconciler: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -236,14 +232,12 @@ class LiveSources:
         async with self._lock:
             if self._stopped:
                 raise LiveSourceUnavailableError("Live video is shutting down.")
-            url, secrets = await self._stream_url(camera_id, stream)
+            source = await self._stream_url(camera_id, stream)
             codec = self._known_codec(camera_id, stream)
-            key = (camera_id, stream)
-            feed = self._feeds.get(key)
+            feed = self._feeds.get((camera_id, stream))
             if feed is None:
-                feed = LiveFeed(camera_id, stream, codec, self._port_allocator(), url)
-                self._feeds[key] = feed
-                self._secrets[key] = secrets
+                feed = LiveFeed(camera_id, stream, codec, self._port_allocator(), source)
+                self._feeds[camera_id, stream] = feed
                 await self._apply_route(feed, self._route_of(feed))
                 self._ensure_reconciler()
             elif feed.linger is not None:
@@ -316,8 +310,7 @@ class LiveSources:
                 gop_s=self._gop_s,
                 ffmpeg=self._ffmpeg,
             )
-            secrets = self._secrets.get((feed.camera_id, feed.stream), ())
-            feed.restreamer = Restreamer(command, secrets=secrets, name=feed.name)
+            feed.restreamer = Restreamer(command, secrets=feed.secrets, name=feed.name)
             feed.restreamer.start()
         logger.info("Live feed %s: %s", feed.name, route.kind.value)
 
@@ -332,7 +325,6 @@ class LiveSources:
         key = (feed.camera_id, feed.stream)
         if self._feeds.get(key) is feed:
             del self._feeds[key]
-            self._secrets.pop(key, None)
         try:
             if feed.restreamer is not None:
                 await feed.restreamer.stop()
@@ -381,7 +373,6 @@ class Restreamer:
         self._backoff = Backoff()
         self._proc: FfmpegProcess | None = None
         self._task: asyncio.Task[None] | None = None
-        self.restarts = 0
 
     @property
     def pid(self) -> int | None:
@@ -395,11 +386,14 @@ class Restreamer:
 
     async def stop(self) -> None:
         """Stop ffmpeg (q, TERM, KILL) and reap it; a crash of the supervision is logged here."""
-        task, self._task = self._task, None
+        task = self._task
         if task is None:
             return
         task.cancel()
-        await asyncio.wait({task})  # our own cancellation propagates; the task still reaps ffmpeg
+        await asyncio.wait(
+            {task}
+        )  # a cancelled caller leaves _task set: a later stop() waits again
+        self._task = None
         if not task.cancelled() and (error := task.exception()) is not None:
             logger.error("%s crashed", self._name, exc_info=error)
 
@@ -413,7 +407,6 @@ class Restreamer:
             log = logger.warning if self._backoff.attempts == 1 else logger.debug
             log("%s stopped (%s); retrying in %.1f s", self._name, failure.reason, delay)
             await asyncio.sleep(delay)
-            self.restarts += 1
 
     async def _run_once(self) -> Failure:
         proc = self._proc = FfmpegProcess(

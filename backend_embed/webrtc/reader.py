@@ -58,6 +58,7 @@ class PacketReader:
         *,
         name: str,
         read_timeout_s: float = DEFAULT_READ_TIMEOUT_S,
+        on_open: Callable[[], None] | None = None,
     ) -> None:
         """Describe the reader; nothing runs until `start()`.
 
@@ -67,9 +68,11 @@ class PacketReader:
             on_frame: receives every H.264 frame on the loop.
             name: how logs and the thread name this reader.
             read_timeout_s: silence after which the source is reopened.
+            on_open: called on the loop each time the source was (re)opened, before its frames.
         """
         self._url = url
         self._on_frame = on_frame
+        self._on_open = on_open
         self._name = name
         self._read_timeout_s = read_timeout_s
         self._quit = threading.Event()
@@ -140,6 +143,7 @@ class PacketReader:
             return False
         time_base = stream.time_base or VIDEO_TIME_BASE
         logger.debug("%s: reading %s (%s)", self._name, codec, stream.codec_context.profile)
+        self._post(self._opened)
         try:
             for packet in container.demux(stream):
                 if self._quit.is_set():
@@ -169,6 +173,10 @@ class PacketReader:
             return
         self.frames += 1
         self._on_frame(frame)
+
+    def _opened(self) -> None:
+        if self._on_open is not None and not self._quit.is_set():
+            self._on_open()
 
     def _set_finished(self) -> None:
         if self._finished is not None and not self._finished.done():

@@ -154,6 +154,10 @@ class RelayTrack(MediaStreamTrack):
         self._queue.append(frame)
         self._ready.set()
 
+    def resync(self) -> None:
+        """Skip to the next keyframe: the source restarted, its next delta frames cannot be decoded."""
+        self._awaiting_keyframe = True
+
     def end(self) -> None:
         """The source is gone: `recv` raises MediaStreamError once the queue is drained."""
         self._queue.append(None)
@@ -207,7 +211,9 @@ class LiveRelay:
             clock: the arrival clock (monotonic seconds).
         """
         self._name = name
-        self._reader = PacketReader(url, self._on_frame, name=name, read_timeout_s=read_timeout_s)
+        self._reader = PacketReader(
+            url, self._on_frame, name=name, read_timeout_s=read_timeout_s, on_open=self._resync
+        )
         self._timeline = Timeline()
         self._cache = GopCache()
         self._use_cache = gop_cache
@@ -259,9 +265,18 @@ class LiveRelay:
     def unsubscribe(self, track: RelayTrack) -> None:
         self._tracks.discard(track)
 
+    def _resync(self) -> None:
+        """The source (re)started: frames before its first keyframe would reference pictures nobody has."""
+        self._cache.clear()
+        for track in self._tracks:
+            track.resync()
+
     def _on_frame(self, frame: EncodedFrame) -> None:
         self.frames_received += 1
+        resets = self._timeline.resets
         out = dataclasses.replace(frame, pts=self._timeline.map(frame.pts, self._clock()))
+        if self._timeline.resets != resets:
+            self._resync()
         self._cache.add(out)
         for track in self._tracks:
             track.offer(out)

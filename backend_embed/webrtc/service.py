@@ -104,6 +104,10 @@ class LiveService:
             raise LiveServiceNotStartedError("the live service is not started")
         return self._base_url
 
+    def accepting(self) -> bool:
+        """True between `start()` and `stop()` (a method: it changes across an await)."""
+        return self._accepting
+
     @property
     def ice_addresses(self) -> tuple[str, ...]:
         return self._ice_addresses
@@ -186,7 +190,7 @@ class LiveService:
             NotFoundError: no such camera.
             LiveSourceUnavailableError: the stream cannot be served now.
         """
-        if not self._accepting:
+        if not self.accepting():
             raise LiveSourceUnavailableError("Live video is shutting down.")
         check_offer(offer_sdp)  # before anything starts for a request that cannot succeed
         feed = await self._sources.acquire(camera_id, stream)
@@ -200,8 +204,17 @@ class LiveService:
         except BaseException:
             self._sources.release(feed)
             raise
+        if not self.accepting():  # stop() ran while this offer was being answered
+            await self._close_unregistered(session)
+            raise LiveSourceUnavailableError("Live video is shutting down.")
         self._register(session)
         return session
+
+    async def _close_unregistered(self, session: WhepSession) -> None:
+        try:
+            await session.close()
+        finally:
+            self._sources.release(session.feed)
 
     async def close_session(self, session_id: str) -> None:
         """End a session (WHEP DELETE).
@@ -247,9 +260,8 @@ class LiveService:
         if timer is not None:
             timer.cancel()
         try:
-            await session.close()
+            await self._close_unregistered(session)
         finally:
-            self._sources.release(session.feed)
             logger.info("Live session %s closed: %s", session_id, why)
 
     # -- relays ------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.requires_ffmpeg, pytest.mark.requires_rtsp_server, pyt
 BROWSER_DIR = Path(__file__).parents[4] / "tests" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 FPS = 25
-SECONDS = 4
+SECONDS = 5
 #: decoding is measured from this long after the POST: the first frame and the GOP burst come before it
 SETTLE_MS = 1500
 

@@ -73,7 +73,7 @@ async def test_a_viewer_gets_the_cameras_h264_untouched_at_its_frame_rate(
         assert await viewer.close() == 200
 
     assert viewer.negotiated_codec() == "H264"
-    assert abs(fps - FPS) <= 0.1 * FPS, f"{fps:.1f} fps"
+    assert abs(fps - FPS) <= 0.15 * FPS, f"{fps:.1f} fps"
     assert (frames[-1].width, frames[-1].height) == (1280, 720)
     # passthrough: the relay's track hands out packets, and the sender only packed them (no encoder)
     assert isinstance(session.track, RelayTrack)
@@ -82,7 +82,8 @@ async def test_a_viewer_gets_the_cameras_h264_untouched_at_its_frame_rate(
     assert encoder.codec is None, "the server opened an H.264 encoder"
     # every ICE candidate either side offered is on loopback
     assert _candidate_addresses(viewer.answer_sdp) == {"127.0.0.1"}
-    assert statistics.median(latencies) < 600, f"capture to decoded frame {latencies} ms"
+    # about 200 ms on an idle machine (docs/live.md); the bound leaves room for a loaded CI runner
+    assert statistics.median(latencies) < 1000, f"capture to decoded frame {latencies} ms"
 
 
 async def test_a_second_viewer_starts_from_the_gop_cache_well_before_the_next_keyframe(

@@ -139,3 +139,19 @@ async def test_a_track_ends_when_the_source_ends_and_leaves_the_relay_when_stopp
 def _relay() -> LiveRelay:
     """A relay that is never started: tracks only need it to unsubscribe."""
     return LiveRelay(lambda: "udp://127.0.0.1:9", name="test relay")
+
+
+async def test_after_a_source_restart_viewers_skip_to_its_first_keyframe() -> None:
+    relay = _relay()
+    track = relay.subscribe()
+    before = _gop(0, 3, base=5_000_000)
+    # the ingest reconnected: its timestamps start again, and its first frames are deltas
+    after = [_frame(i, key=i == 2, base=126_000) for i in range(4)]
+    for frame in [*before, *after]:
+        relay._on_frame(frame)  # what the reader delivers on the loop
+
+    received = [bytes(await track.recv()) for _ in range(5)]
+
+    assert received == [f.data for f in [*before, *after[2:]]]
+    assert relay.timeline_resets == 1
+    assert relay.cached_frames == 2, "the cache restarts with the new keyframe"
