@@ -252,6 +252,7 @@ class VlcPlayer:
         self._rate = 1.0
         self._memory: _MemoryTarget | None = None
         self._timer: threading.Timer | None = None
+        self._closed = False
         self._attach_events()
 
     @property
@@ -266,6 +267,8 @@ class VlcPlayer:
     def render_to_window(self, handle: int) -> None:
         """Draw into the native X11 window `handle` (needs vlc-plugin-video-output). Before `open`."""
         self._memory = None
+        self._mp.video_set_mouse_input(False)  # clicks and keys go to the Qt window under it
+        self._mp.video_set_key_input(False)
         self._mp.set_xwindow(handle)
 
     def render_to_memory(self, max_width: int, max_height: int, sink: FrameSink) -> None:
@@ -301,6 +304,7 @@ class VlcPlayer:
     def play(self) -> None:
         if self._state is PlayerState.PAUSED:
             self._pause_on_picture = False
+            self._mp.set_rate(self._rate)
             self._mp.set_pause(0)
 
     def pause(self) -> None:
@@ -311,7 +315,8 @@ class VlcPlayer:
 
     def set_rate(self, rate: float) -> None:
         self._rate = min(max(rate, MIN_RATE), MAX_RATE)
-        self._mp.set_rate(self._rate)
+        if self._state is not PlayerState.PAUSED:  # while paused: applied by play()
+            self._mp.set_rate(self._rate)
 
     def next_frame(self) -> None:
         """Show the next frame; only while paused."""
@@ -336,6 +341,7 @@ class VlcPlayer:
             self._pending_seek_ms = local
         elif paused:
             self._pause_on_picture = True
+            self._mp.set_rate(MIN_RATE)  # frames 320 ms apart: the pause lands on the first new one
             self._mp.set_pause(0)
             self._mp.set_time(local)
             self._pause_gate = time.monotonic() + PAUSE_GATE_S
@@ -351,7 +357,11 @@ class VlcPlayer:
         return self._run.offset_ms + local if local >= 0 else None
 
     def close(self) -> None:
-        """Stop and release the player and remove its run playlists. The player is unusable after."""
+        """Stop and release the player and remove its run playlists. The player is unusable after;
+        closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         self._generation += 1
         self._cancel_timer()
         manager = self._mp.event_manager()
@@ -477,7 +487,7 @@ class VlcPlayer:
         elif self._pause_on_picture and time.monotonic() >= self._pause_gate:
             self._pause_on_picture = False
             self._cancel_timer()
-            self._mp.set_pause(1)
+            self._mp.set_pause(1)  # the slow rate stays until play(): changing it now upsets steps
             if self._state is PlayerState.OPENING:
                 self._set_state(PlayerState.PAUSED)
 

@@ -21,8 +21,15 @@ class GuiPoster(QObject):
         self._posted.connect(self._on_self_posted, Qt.ConnectionType.QueuedConnection)
 
     def post(self, callback: Callable[[], None]) -> None:
-        """Queue `callback` for the GUI thread. Safe to call from any thread."""
-        self._posted.emit(callback)
+        """Queue `callback` for the GUI thread. Safe to call from any thread.
+
+        Once Qt deleted the poster (its owner is gone) callbacks are dropped: the player that still
+        reports is being closed.
+        """
+        try:
+            self._posted.emit(callback)
+        except RuntimeError:  # "Signal source has been deleted"
+            return
 
     def _on_self_posted(self, callback: Callable[[], None]) -> None:
         callback()

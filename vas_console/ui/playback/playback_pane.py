@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from backend_embed.api import BackendApi, BackendError
 from vas_console.core.timeline_model import HOUR_MS
-from vas_console.media.vlc_player import PlayerFactory
+from vas_console.media.vlc_player import Player, PlayerFactory
 from vas_console.ui.aio import TaskKeeper
 from vas_console.ui.playback.channel import ChannelStatus, PlaybackChannel
 from vas_console.ui.playback.coverage_cache import CoverageCache
@@ -29,6 +29,11 @@ _MESSAGES = {
     ChannelStatus.LOADING: "",
     ChannelStatus.ERROR: "Cannot play this recording (see the log)",
 }
+
+
+def _close_players(players: list[Player]) -> None:
+    for player in players:
+        player.close()
 
 
 class PlaybackPane(QWidget):
@@ -67,6 +72,10 @@ class PlaybackPane(QWidget):
         self.transport.install_shortcuts(self)
         self._connect()
         self._closed = False
+        # if the pane is deleted without close_playback(), libVLC must still stop: the players hold
+        # no Qt object, so a plain function can close them from the destructor's signal
+        owned = [channel.player for channel in self.channels]
+        self.destroyed.connect(lambda: _close_players(owned))
 
     def _connect(self) -> None:
         keepers: list[TaskKeeper] = [self.coverage.tasks, self.previews.tasks, self.group.tasks]
