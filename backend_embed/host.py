@@ -20,9 +20,9 @@ from backend_embed.api.dto import (
     ProbeResult,
     StreamRole,
 )
-from backend_embed.api.errors import BackendError, InvalidInputError, NotFoundError
+from backend_embed.api.errors import BackendError, InvalidInputError
 from backend_embed.api.events import CameraRemoved, CamerasChanged, GroupsChanged
-from backend_embed.api.media import LiveEndpoint, PlaybackSource, Preview
+from backend_embed.api.media import LiveEndpoint, OfflineReview, PlaybackSource, Preview
 from backend_embed.api.protocol import EventCallback, Unsubscribe
 from backend_embed.api.recording import (
     Coverage,
@@ -40,17 +40,7 @@ from backend_embed.config import BackendConfig
 from backend_embed.db.engine import Database
 from backend_embed.db.migrate import upgrade_to_head
 from backend_embed.events import EventBus
-from backend_embed.recording.inventory import IndexInventory
-from backend_embed.recording.protection import ProtectedRangeRepository
-from backend_embed.recording.recovery import RecordingRecovery
-from backend_embed.recording.retention import RetentionManager
-from backend_embed.recording.segments import SegmentRepository
-from backend_embed.recording.storage import StorageReporter
-from backend_embed.recording.volume import CapacityVolume, DiskVolume, StorageLimits, Volume
-from backend_embed.recording.writer import SegmentWriter
-from backend_embed.streams.controller import RecordingController
-from backend_embed.streams.live_sources import LiveSources
-from backend_embed.webrtc.service import LiveService
+from backend_embed.media_services import MediaServices
 
 logger = logging.getLogger(__name__)
 
@@ -76,12 +66,7 @@ class BackendHost:
         self._db: Database | None = None
         self._registry: CameraRegistry | None = None
         self._monitor: CameraMonitor | None = None
-        self._recording: RecordingController | None = None
-        self._live_sources: LiveSources | None = None
-        self._live: LiveService | None = None
-        # the last successful probe of each camera stream: codec and picture size for live viewing
-        self._probes: dict[tuple[int, StreamRole], ProbeResult] = {}
-        self._reporter: StorageReporter | None = None
+        self._media: MediaServices | None = None
 
     @property
     def config(self) -> BackendConfig:
@@ -92,6 +77,12 @@ class BackendHost:
         if self._registry is None:
             raise BackendNotStartedError("backend host is not started")
         return self._registry
+
+    @property
+    def media(self) -> MediaServices:
+        if self._media is None:
+            raise BackendNotStartedError("backend host is not started")
+        return self._media
 
     @property
     def monitor(self) -> CameraMonitor:
@@ -122,124 +113,33 @@ class BackendHost:
                 on_probed=self._on_probed,
             )
             cameras = await self._registry.list_cameras()
-            volume, limits = self._storage_volume()
-            inventory = IndexInventory(self._db)
-            protection = ProtectedRangeRepository(self._db)
-            self._reporter = StorageReporter(inventory, protection, volume, limits)
-            if config.record:
-                await self._start_recording(self._db, volume, limits, self._reporter, cameras)
+            self._media = MediaServices(
+                config, self._db, self._monitor, self._url_with_secrets, self._bus.publish
+            )
+            await self._media.start(cameras)
             self._monitor.start(cameras)
-            await self._start_live()
         except BaseException:
             await self.stop()
             raise
         logger.info("Backend started")
 
-    def _storage_volume(self) -> tuple[Volume, StorageLimits]:
-        config = self._config
-        root = config.recordings_dir
-        root.mkdir(parents=True, exist_ok=True)
-        volume: Volume = (
-            DiskVolume(root)
-            if config.recordings_quota_bytes is None
-            else CapacityVolume(root, config.recordings_quota_bytes)
-        )
-        limits = StorageLimits(
-            min_free_percent=config.min_free_percent,
-            hard_min_free_bytes=config.hard_min_free_bytes,
-        )
-        return volume, limits
-
-    async def _start_recording(
-        self,
-        db: Database,
-        volume: Volume,
-        limits: StorageLimits,
-        reporter: StorageReporter,
-        cameras: Sequence[Camera],
-    ) -> None:
-        """Recovery first (nothing records meanwhile), then the writer, retention and the recorders."""
-        root = self._config.recordings_dir
-        segments, inventory = SegmentRepository(db), IndexInventory(db)
-        retention = RetentionManager(
-            segments,
-            inventory,
-            volume,
-            limits,
-            reporter,
-            stop_recording=self._pause_recording,
-            resume_recording=self._resume_recording,
-            publish=self._bus.publish,
-        )
-        self._recording = RecordingController(
-            root=root,
-            writer=SegmentWriter(segments),
-            recovery=RecordingRecovery(root, segments, inventory),
-            retention=retention,
-            stream_url=self._url_with_secrets,
-            publish=self._bus.publish,
-            report_status=self.monitor.report,
-        )
-        report = await self._recording.start()
-        logger.info("Recordings checked: %s", report)
-        for camera in cameras:
-            await self._recording.apply(camera)
-
-    async def _start_live(self) -> None:
-        config = self._config
-        self._live_sources = LiveSources(
-            stream_url=self._url_with_secrets,
-            recorder_port=self._recorder_port,
-            codec_of=self._codec_of,
-        )
-        self._live = LiveService(
-            self._live_sources,
-            host=config.live_host,
-            port=config.live_port,
-            ice_addresses=config.ice_addresses,
-        )
-        await self._live.start()
-        logger.info("Live video served at %s", self._live.base_url)
-
-    def _recorder_port(self, camera_id: int, stream: StreamRole) -> int | None:
-        return None if self._recording is None else self._recording.restream_port(camera_id, stream)
-
-    def _codec_of(self, camera_id: int, stream: StreamRole) -> str | None:
-        probe = self._probes.get((camera_id, stream))
-        return None if probe is None else probe.codec
-
-    async def _pause_recording(self, camera_ids: tuple[int, ...], reason: str) -> None:
-        if self._recording is not None:
-            await self._recording.pause(camera_ids, reason)
-
-    async def _resume_recording(self, camera_ids: tuple[int, ...]) -> None:
-        if self._recording is not None:
-            await self._recording.resume(camera_ids)
-
     async def _on_probed(self, camera_id: int, result: ProbeResult) -> None:
-        self._probes[(camera_id, StreamRole.MAIN)] = result
-        if self._recording is not None and result.codec:
-            await self._recording.note_codec(camera_id, result.codec)
-            self.monitor.supervise(camera_id, self._recording.is_recording(camera_id))
+        if self._media is not None:
+            await self._media.on_probed(camera_id, result)
 
     async def stop(self) -> None:
-        """Stop services in reverse order: recorders first (they flush), then probes, then the database.
+        """Stop services in reverse order: media (recorders flush), then probes, then the database.
 
         Safe to call twice or after a failed start.
         """
         try:
-            if self._live is not None:
-                await self._live.stop()
-            if self._live_sources is not None:
-                await self._live_sources.stop()
-            if self._recording is not None:
-                await self._recording.stop()
+            if self._media is not None:
+                await self._media.stop()
             if self._monitor is not None:
                 await self._monitor.stop()
         finally:
             db = self._db
-            self._live = self._live_sources = None
-            self._recording = self._monitor = self._registry = self._reporter = self._db = None
+            self._media = self._monitor = self._registry = self._db = None
             if db is not None:
                 await db.dispose()
         logger.info("Backend stopped")
@@ -269,11 +169,8 @@ class BackendHost:
 
     async def delete_camera(self, camera_id: int) -> None:
         await self.registry.delete_camera(camera_id)
-        if self._recording is not None:
-            await self._recording.remove(camera_id)
+        await self.media.camera_removed(camera_id)
         self.monitor.forget(camera_id)
-        for role in StreamRole:
-            self._probes.pop((camera_id, role), None)
         logger.info("Camera %d deleted", camera_id)
         self._bus.publish(CameraRemoved(camera_id))
 
@@ -287,10 +184,7 @@ class BackendHost:
         """Publish changed cameras, then let recording and probing follow the new settings."""
         self._bus.publish(CamerasChanged(tuple(cameras)))
         for camera in cameras:
-            self._probes.pop((camera.id, StreamRole.SUB), None)  # probed again when next watched
-            if self._recording is not None:
-                await self._recording.apply(camera, credentials_changed=credentials_changed)
-                self.monitor.supervise(camera.id, self._recording.is_recording(camera.id))
+            await self.media.camera_changed(camera, credentials_changed=credentials_changed)
             self.monitor.track(camera, probe=not self.monitor.is_supervised(camera.id))
 
     # groups --------------------------------------------------------------------------------------------
@@ -361,73 +255,82 @@ class BackendHost:
         logger.info("Exported %d cameras to %s", count, path.name)
         return count
 
-    # recording -----------------------------------------------------------------------------------------
+    # recording, live and playback: MediaServices ------------------------------------------------------
 
     async def recorder_statuses(self) -> list[RecorderStatus]:
-        """Statuses of the recorders this host runs (none on a host started with `record=False`)."""
-        return [] if self._recording is None else self._recording.statuses()
+        return self.media.recorder_statuses()
 
     async def coverage(
         self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole = StreamRole.MAIN
     ) -> Coverage:
-        if end_ms <= start_ms:
-            raise InvalidInputError("The time range is empty.", field="end")
-        return await self._segments_repo().coverage(camera_id, stream, start_ms, end_ms)
+        _check_range(start_ms, end_ms)
+        return await self.media.coverage(camera_id, start_ms, end_ms, stream)
 
     async def storage_report(self) -> StorageReport:
-        if self._reporter is None:
-            raise BackendNotStartedError("backend host is not started")
-        return await self._reporter.report()
+        return await self.media.storage_report()
 
     async def protect_range(
         self, camera_id: int | None, start_ms: int, end_ms: int, reason: str
     ) -> ProtectedRange:
-        protected = await self._protection_repo().add(camera_id, start_ms, end_ms, reason)
-        logger.info("Protected range %d added (%s)", protected.id, reason or "no reason given")
-        return protected
+        return await self.media.protect_range(camera_id, start_ms, end_ms, reason)
 
     async def unprotect_range(self, range_id: int) -> None:
-        await self._protection_repo().remove(range_id)
-
-    def _segments_repo(self) -> SegmentRepository:
-        if self._db is None:
-            raise BackendNotStartedError("backend host is not started")
-        return SegmentRepository(self._db)
-
-    def _protection_repo(self) -> ProtectedRangeRepository:
-        if self._db is None:
-            raise BackendNotStartedError("backend host is not started")
-        return ProtectedRangeRepository(self._db)
-
-    # live and playback -------------------------------------------------------------------------------
+        await self.media.unprotect_range(range_id)
 
     async def live_endpoint(self, camera_id: int, stream: StreamRole) -> LiveEndpoint:
-        """Where to watch a camera stream live. A stream never probed (a sub stream) is probed once first."""
-        camera = await self.registry.get_camera(camera_id)
-        if stream is StreamRole.SUB and camera.sub_url is None:
-            raise NotFoundError(f"{camera.name} has no sub stream.")
-        if self._live is None:
-            raise BackendNotStartedError("backend host is not started")
-        probe = self._probes.get((camera_id, stream))
-        if probe is None:
-            url, secrets = await self._url_with_secrets(camera_id, stream)
-            probe = await probe_stream(
-                url, timeout=self._config.probe_timeout_s, secrets=secrets, stream=stream
-            )
-            if not probe.ok:
-                raise BackendError(f"{camera.name}: {probe.message}")
-            self._probes[(camera_id, stream)] = probe
-        return await self._live.endpoint(camera_id, stream, width=probe.width, height=probe.height)
+        return await self.media.live_endpoint(await self.registry.get_camera(camera_id), stream)
 
     async def playback_source(
         self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole = StreamRole.MAIN
     ) -> PlaybackSource:
+        _check_range(start_ms, end_ms)
         await self.registry.get_camera(camera_id)
-        raise BackendError("Playback is not available in this build yet.")
+        return await self.media.playback_source(camera_id, start_ms, end_ms, stream)
 
     async def previews(self, camera_id: int, start_ms: int, end_ms: int) -> list[Preview]:
-        await self.registry.get_camera(camera_id)
-        return []
+        _check_range(start_ms, end_ms)
+        return await self.media.previews(camera_id, start_ms, end_ms)
+
+    async def open_offline(self, folder: Path) -> OfflineReview:
+        return await self.media.open_offline(folder)
+
+    async def offline_coverage(
+        self,
+        review_id: str,
+        camera_id: int,
+        start_ms: int,
+        end_ms: int,
+        stream: StreamRole = StreamRole.MAIN,
+    ) -> Coverage:
+        _check_range(start_ms, end_ms)
+        return await self.media.offline_coverage(review_id, camera_id, start_ms, end_ms, stream)
+
+    async def offline_playback_source(
+        self,
+        review_id: str,
+        camera_id: int,
+        start_ms: int,
+        end_ms: int,
+        stream: StreamRole = StreamRole.MAIN,
+    ) -> PlaybackSource:
+        _check_range(start_ms, end_ms)
+        return await self.media.offline_playback_source(
+            review_id, camera_id, start_ms, end_ms, stream
+        )
+
+    async def offline_previews(
+        self, review_id: str, camera_id: int, start_ms: int, end_ms: int
+    ) -> list[Preview]:
+        _check_range(start_ms, end_ms)
+        return await self.media.offline_previews(review_id, camera_id, start_ms, end_ms)
+
+    async def close_offline(self, review_id: str) -> None:
+        await self.media.close_offline(review_id)
+
+
+def _check_range(start_ms: int, end_ms: int) -> None:
+    if end_ms <= start_ms:
+        raise InvalidInputError("The end of the time range must come after its start.", field="end")
 
 
 __all__ = ["BackendError", "BackendHost", "BackendNotStartedError"]

@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.helpers.display",
     "tests.helpers.fake_backend",
     "tests.helpers.qt_async",
+    "tests.helpers.whep_server",
 ]
 
 _FOLDER_MARKERS = {

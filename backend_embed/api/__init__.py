@@ -39,6 +39,8 @@ from backend_embed.api.events import (
 from backend_embed.api.media import (
     LiveCodecPath,
     LiveEndpoint,
+    OfflineCamera,
+    OfflineReview,
     PlaybackSource,
     PlaylistEntry,
     Preview,
@@ -83,6 +85,8 @@ __all__ = [
     "LiveCodecPath",
     "LiveEndpoint",
     "NotFoundError",
+    "OfflineCamera",
+    "OfflineReview",
     "PlaybackSource",
     "PlaylistEntry",
     "Preview",

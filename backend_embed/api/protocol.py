@@ -17,7 +17,7 @@ from backend_embed.api.dto import (
     StreamRole,
 )
 from backend_embed.api.events import BackendEvent
-from backend_embed.api.media import LiveEndpoint, PlaybackSource, Preview
+from backend_embed.api.media import LiveEndpoint, OfflineReview, PlaybackSource, Preview
 from backend_embed.api.recording import Coverage, ProtectedRange, RecorderStatus, StorageReport
 
 EventCallback = Callable[[BackendEvent], None]
@@ -96,6 +96,46 @@ class BackendApi(Protocol):
 
     async def previews(self, camera_id: int, start_ms: int, end_ms: int) -> list[Preview]:
         """Preview images made while recording, in time order."""
+        ...
+
+    async def open_offline(self, folder: Path) -> OfflineReview:
+        """Open a copied recordings folder or an export for review, read-only, without the database.
+
+        Raises:
+            NotFoundError: the folder does not exist or holds no recordings.
+        """
+        ...
+
+    async def offline_coverage(
+        self,
+        review_id: str,
+        camera_id: int,
+        start_ms: int,
+        end_ms: int,
+        stream: StreamRole = StreamRole.MAIN,
+    ) -> Coverage:
+        """`coverage` of a camera of an open offline review."""
+        ...
+
+    async def offline_playback_source(
+        self,
+        review_id: str,
+        camera_id: int,
+        start_ms: int,
+        end_ms: int,
+        stream: StreamRole = StreamRole.MAIN,
+    ) -> PlaybackSource:
+        """`playback_source` of a camera of an open offline review (the playlist is in a temporary folder)."""
+        ...
+
+    async def offline_previews(
+        self, review_id: str, camera_id: int, start_ms: int, end_ms: int
+    ) -> list[Preview]:
+        """`previews` of a camera of an open offline review."""
+        ...
+
+    async def close_offline(self, review_id: str) -> None:
+        """Forget an offline review and delete its temporary index and playlists."""
         ...
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe: ...

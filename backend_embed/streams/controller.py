@@ -23,8 +23,10 @@ from backend_embed.api.events import BackendEvent, RecorderStatusChanged
 from backend_embed.api.recording import RecorderState, RecorderStatus
 from backend_embed.ffmpeg.command import RecorderCommand
 from backend_embed.recording.indexer import SegmentIndexer
+from backend_embed.recording.layout import write_camera_info
 from backend_embed.recording.recovery import RecordingRecovery, RecoveryReport
 from backend_embed.recording.retention import RetentionManager, RetentionPolicy
+from backend_embed.recording.segments import SegmentInfo
 from backend_embed.recording.writer import SegmentWriter
 from backend_embed.streams.supervisor import StreamRecorder
 
@@ -85,6 +87,7 @@ class RecordingController:
         stream_url: StreamUrl,
         publish: Callable[[BackendEvent], None],
         report_status: Callable[[CameraStatusInfo], None],
+        on_segment: Callable[[SegmentInfo], None] | None = None,
         segment_s: int = 4,
     ) -> None:
         self._root = root
@@ -95,6 +98,7 @@ class RecordingController:
         self._publish = publish
         self._report_status = report_status
         self._segment_s = segment_s
+        self._on_segment = on_segment
         self._pipelines: dict[int, _Pipeline] = {}
         self._wanted: dict[int, Camera] = {}
         self._codecs: dict[int, str] = {}
@@ -209,9 +213,12 @@ class RecordingController:
             stream=desired.stream,
             playlist=command.playlist_path,
             root=self._root,
-            submit=self._writer.submit,
+            submit=self._submit,
             on_segment_closed=recorder.note_segment_closed,
         )
+        # a copied recordings folder names its cameras (offline review)
+        name = self._wanted[desired.camera_id].name
+        await asyncio.to_thread(write_camera_info, self._root, desired.camera_id, name)
         await recorder.start()
         logger.info(
             "Recording camera %d (%s stream%s)",
@@ -220,6 +227,12 @@ class RecordingController:
             ", transcoding to H.264" if desired.transcode else ", stream copy",
         )
         return _Pipeline(desired, recorder, indexer)
+
+    def _submit(self, segment: SegmentInfo) -> None:
+        """A closed segment: to the index writer, and to the preview maker."""
+        self._writer.submit(segment)
+        if self._on_segment is not None:
+            self._on_segment(segment)
 
     def _on_recorder_status(self, status: RecorderStatus) -> None:
         self._publish(RecorderStatusChanged(status))

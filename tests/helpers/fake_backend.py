@@ -40,6 +40,7 @@ from backend_embed.api import (
     InvalidInputError,
     LiveEndpoint,
     NotFoundError,
+    OfflineReview,
     PlaybackSource,
     Preview,
     ProbeOutcome,
@@ -114,6 +115,9 @@ class FakeBackend:
         self.live_endpoints: dict[tuple[int, StreamRole], LiveEndpoint] = {}
         self.playback_sources: dict[int, PlaybackSource] = {}
         self.preview_images: dict[int, list[Preview]] = {}
+        # offline review: folders a test made reviewable, and the reviews opened from them
+        self.offline_folders: dict[Path, OfflineReview] = {}
+        self.offline_open: dict[str, OfflineReview] = {}
         self._subscribers: list[EventCallback] = []
         self._ids = itertools.count(1)
 
@@ -400,6 +404,53 @@ class FakeBackend:
     async def previews(self, camera_id: int, start_ms: int, end_ms: int) -> list[Preview]:
         self._record("previews", camera_id, start_ms, end_ms)
         return [p for p in self.preview_images.get(camera_id, []) if start_ms <= p.time_ms < end_ms]
+
+    async def open_offline(self, folder: Path) -> OfflineReview:
+        self._record("open_offline", folder)
+        try:
+            review = self.offline_folders[folder]
+        except KeyError:
+            raise NotFoundError(f"No recordings found in {folder}.") from None
+        self.offline_open[review.id] = review
+        return review
+
+    def _review(self, review_id: str) -> OfflineReview:
+        try:
+            return self.offline_open[review_id]
+        except KeyError:
+            raise NotFoundError("This offline review was closed.") from None
+
+    async def offline_coverage(
+        self,
+        review_id: str,
+        camera_id: int,
+        start_ms: int,
+        end_ms: int,
+        stream: StreamRole = StreamRole.MAIN,
+    ) -> Coverage:
+        self._review(review_id)
+        return await self.coverage(camera_id, start_ms, end_ms, stream)
+
+    async def offline_playback_source(
+        self,
+        review_id: str,
+        camera_id: int,
+        start_ms: int,
+        end_ms: int,
+        stream: StreamRole = StreamRole.MAIN,
+    ) -> PlaybackSource:
+        self._review(review_id)
+        return await self.playback_source(camera_id, start_ms, end_ms, stream)
+
+    async def offline_previews(
+        self, review_id: str, camera_id: int, start_ms: int, end_ms: int
+    ) -> list[Preview]:
+        self._review(review_id)
+        return await self.previews(camera_id, start_ms, end_ms)
+
+    async def close_offline(self, review_id: str) -> None:
+        self._record("close_offline", review_id)
+        self.offline_open.pop(review_id, None)
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe:
         self._subscribers.append(callback)

@@ -15,6 +15,7 @@ from backend_embed.api import (
     ExportFormat,
     ImportReport,
     LiveEndpoint,
+    OfflineReview,
     PlaybackSource,
     Preview,
     ProbeResult,
@@ -118,6 +119,43 @@ class WorkerBackend:
 
     async def previews(self, camera_id: int, start_ms: int, end_ms: int) -> list[Preview]:
         return await self._worker.call(self._backend.previews(camera_id, start_ms, end_ms))
+
+    async def open_offline(self, folder: Path) -> OfflineReview:
+        return await self._worker.call(self._backend.open_offline(folder))
+
+    async def offline_coverage(
+        self,
+        review_id: str,
+        camera_id: int,
+        start_ms: int,
+        end_ms: int,
+        stream: StreamRole = StreamRole.MAIN,
+    ) -> Coverage:
+        return await self._worker.call(
+            self._backend.offline_coverage(review_id, camera_id, start_ms, end_ms, stream)
+        )
+
+    async def offline_playback_source(
+        self,
+        review_id: str,
+        camera_id: int,
+        start_ms: int,
+        end_ms: int,
+        stream: StreamRole = StreamRole.MAIN,
+    ) -> PlaybackSource:
+        return await self._worker.call(
+            self._backend.offline_playback_source(review_id, camera_id, start_ms, end_ms, stream)
+        )
+
+    async def offline_previews(
+        self, review_id: str, camera_id: int, start_ms: int, end_ms: int
+    ) -> list[Preview]:
+        return await self._worker.call(
+            self._backend.offline_previews(review_id, camera_id, start_ms, end_ms)
+        )
+
+    async def close_offline(self, review_id: str) -> None:
+        await self._worker.call(self._backend.close_offline(review_id))
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe:
         return self._backend.subscribe(callback)

@@ -95,6 +95,20 @@ async def test_a_camera_is_recorded_indexed_and_reported_and_stop_leaves_no_ffmp
     assert "1280x720" in statuses[camera.id].reason
     assert _ffmpeg_children()
 
+    # recorded video plays back from a VOD playlist, with previews made while recording
+    source = await host.playback_source(camera.id, started_ms - 5_000, started_ms + 60_000)
+    assert Path(source.playlist_path).read_text().startswith("#EXTM3U")
+    assert len(source.entries) >= 2
+    assert source.entries[0].offset_ms == 0
+    async with asyncio.timeout(15):  # previews are files made in a worker thread: poll for them
+        while not (  # noqa: ASYNC110
+            previews := await host.previews(camera.id, started_ms - 5_000, started_ms + 60_000)
+        ):
+            await asyncio.sleep(0.5)
+    assert Path(previews[0].path).stat().st_size > 0
+    camera_json = host.config.recordings_dir / str(camera.id) / "camera.json"
+    assert '"Lobby"' in camera_json.read_text()
+
     await host.stop()
     assert _ffmpeg_children() == []
     await host.start()  # the fixture stops it again

@@ -48,15 +48,19 @@ def _snapshot(folder: Path) -> dict[str, tuple[str, int]]:
     return found
 
 
-def _play_in_libvlc(playlist: Path, seconds: float) -> int:
-    """Play `playlist` with libVLC (no picture) for `seconds`; the furthest media time reached (ms)."""
+def _play_in_libvlc(playlist: Path, seconds: float, *, enough_ms: int = 1500) -> int:
+    """Play `playlist` with libVLC (no picture) until it reaches `enough_ms` or `seconds` pass.
+
+    Returns the furthest media time reached (ms). Waiting for progress rather than for a fixed time keeps the
+    test meaningful on a loaded machine.
+    """
     instance = vlc.Instance(["--quiet", "--no-xlib", "--no-audio", "--vout=dummy"])
     player = instance.media_player_new()
     try:
         player.set_media(instance.media_new_path(str(playlist)))
         player.play()
         furthest, deadline = 0, time.monotonic() + seconds
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and furthest < enough_ms:
             furthest = max(furthest, player.get_time())
             time.sleep(0.1)
         return int(furthest)
@@ -117,7 +121,7 @@ async def test_a_copied_root_gives_cameras_coverage_playlists_and_previews_and_s
         source = await library.playback_source(CAMERA, first - 10_000, last + 10_000)
         previews = await library.previews(CAMERA, first - 10_000, last + 10_000)
         playlist = Path(source.playlist_path)
-        played_ms = await asyncio.to_thread(_play_in_libvlc, playlist, 2.5)
+        played_ms = await asyncio.to_thread(_play_in_libvlc, playlist, 15)
     finally:
         await library.close()
 

@@ -1,0 +1,278 @@
+"""MediaServices: everything a host does with video: recording, storage, live viewing and playback.
+
+Started by `BackendHost` once the database, the registry and the camera monitor are up; stopped before them.
+Order: storage figures, then recording (recovery first), then live video, playback previews and offline review;
+stop is the reverse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from backend_embed.api.dto import Camera, ProbeResult, StreamRole
+from backend_embed.api.errors import BackendError, NotFoundError
+from backend_embed.api.events import BackendEvent
+from backend_embed.api.media import LiveEndpoint, OfflineReview, PlaybackSource, Preview
+from backend_embed.api.recording import (
+    Coverage,
+    ProtectedRange,
+    RecorderStatus,
+    StorageReport,
+)
+from backend_embed.cameras.monitor import CameraMonitor
+from backend_embed.cameras.probe import probe_stream
+from backend_embed.config import BackendConfig
+from backend_embed.db.engine import Database
+from backend_embed.recording.inventory import IndexInventory
+from backend_embed.recording.offline import OfflineReviews
+from backend_embed.recording.previews import PreviewIndex, PreviewMaker
+from backend_embed.recording.protection import ProtectedRangeRepository
+from backend_embed.recording.recovery import RecordingRecovery
+from backend_embed.recording.retention import RetentionManager
+from backend_embed.recording.segments import SegmentRepository
+from backend_embed.recording.storage import StorageReporter
+from backend_embed.recording.vod import VodPlaylists
+from backend_embed.recording.volume import CapacityVolume, DiskVolume, StorageLimits, Volume
+from backend_embed.recording.writer import SegmentWriter
+from backend_embed.streams.controller import RecordingController, StreamUrl
+from backend_embed.streams.live_sources import LiveSources
+from backend_embed.webrtc.service import LiveService
+
+logger = logging.getLogger(__name__)
+
+
+class MediaServices:
+    """Recording, live video, storage and playback over one database and one recordings root.
+
+    All methods run on the host's loop. Construct, `start(cameras)`, use, `stop()` (safe after a failed start).
+    """
+
+    def __init__(
+        self,
+        config: BackendConfig,
+        db: Database,
+        monitor: CameraMonitor,
+        stream_url: StreamUrl,
+        publish: Callable[[BackendEvent], None],
+    ) -> None:
+        self._config = config
+        self._monitor = monitor
+        self._stream_url = stream_url
+        self._publish = publish
+        root = config.recordings_dir
+        self._segments = SegmentRepository(db)
+        self._inventory = IndexInventory(db)
+        self._protection = ProtectedRangeRepository(db)
+        self._volume, self._limits = _storage(config)
+        self._reporter = StorageReporter(
+            self._inventory, self._protection, self._volume, self._limits
+        )
+        self._vod = VodPlaylists(root, config.data_dir / "cache" / "playlists", self._segments)
+        self._preview_index = PreviewIndex(root)
+        self._preview_maker = PreviewMaker(root)
+        self._offline = OfflineReviews()
+        self._recording: RecordingController | None = None
+        self._live_sources: LiveSources | None = None
+        self._live: LiveService | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        # the last successful probe of each camera stream: codec and picture size for live viewing
+        self._probes: dict[tuple[int, StreamRole], ProbeResult] = {}
+
+    async def start(self, cameras: Sequence[Camera]) -> None:
+        if self._config.record:
+            await self._start_recording(cameras)
+        self._tasks.append(asyncio.create_task(self._preview_maker.run(), name="previews"))
+        await self._start_live()
+
+    async def stop(self) -> None:
+        """Stop in reverse order: viewers, live feeds, recorders (they flush), previews, offline reviews."""
+        try:
+            if self._live is not None:
+                await self._live.stop()
+            if self._live_sources is not None:
+                await self._live_sources.stop()
+            if self._recording is not None:
+                await self._recording.stop()
+        finally:
+            self._live = self._live_sources = self._recording = None
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._tasks.clear()
+            await self._offline.close_all()
+
+    async def _start_recording(self, cameras: Sequence[Camera]) -> None:
+        """Recovery first (nothing records meanwhile), then the writer, retention and the recorders."""
+        root = self._config.recordings_dir
+        retention = RetentionManager(
+            self._segments,
+            self._inventory,
+            self._volume,
+            self._limits,
+            self._reporter,
+            stop_recording=self._pause_recording,
+            resume_recording=self._resume_recording,
+            publish=self._publish,
+        )
+        self._recording = RecordingController(
+            root=root,
+            writer=SegmentWriter(self._segments),
+            recovery=RecordingRecovery(root, self._segments, self._inventory),
+            retention=retention,
+            stream_url=self._stream_url,
+            publish=self._publish,
+            report_status=self._monitor.report,
+            on_segment=self._preview_maker.submit,
+        )
+        report = await self._recording.start()
+        logger.info("Recordings checked: %s", report)
+        for camera in cameras:
+            await self._recording.apply(camera)
+
+    async def _start_live(self) -> None:
+        config = self._config
+        self._live_sources = LiveSources(
+            stream_url=self._stream_url,
+            recorder_port=self._recorder_port,
+            codec_of=self._codec_of,
+        )
+        self._live = LiveService(
+            self._live_sources,
+            host=config.live_host,
+            port=config.live_port,
+            ice_addresses=config.ice_addresses,
+        )
+        await self._live.start()
+        logger.info("Live video served at %s", self._live.base_url)
+
+    # cameras and probes --------------------------------------------------------------------------------
+
+    async def on_probed(self, camera_id: int, result: ProbeResult) -> None:
+        """A probe of a camera's main stream succeeded: its recorder may start (the codec is known)."""
+        self._probes[(camera_id, StreamRole.MAIN)] = result
+        if self._recording is not None and result.codec:
+            await self._recording.note_codec(camera_id, result.codec)
+            self._monitor.supervise(camera_id, self._recording.is_recording(camera_id))
+
+    async def camera_changed(self, camera: Camera, *, credentials_changed: bool) -> None:
+        self._probes.pop((camera.id, StreamRole.SUB), None)  # probed again when next watched
+        if self._recording is not None:
+            await self._recording.apply(camera, credentials_changed=credentials_changed)
+            self._monitor.supervise(camera.id, self._recording.is_recording(camera.id))
+
+    async def camera_removed(self, camera_id: int) -> None:
+        if self._recording is not None:
+            await self._recording.remove(camera_id)
+        for role in StreamRole:
+            self._probes.pop((camera_id, role), None)
+
+    def _recorder_port(self, camera_id: int, stream: StreamRole) -> int | None:
+        return None if self._recording is None else self._recording.restream_port(camera_id, stream)
+
+    def _codec_of(self, camera_id: int, stream: StreamRole) -> str | None:
+        probe = self._probes.get((camera_id, stream))
+        return None if probe is None else probe.codec
+
+    async def _pause_recording(self, camera_ids: tuple[int, ...], reason: str) -> None:
+        if self._recording is not None:
+            await self._recording.pause(camera_ids, reason)
+
+    async def _resume_recording(self, camera_ids: tuple[int, ...]) -> None:
+        if self._recording is not None:
+            await self._recording.resume(camera_ids)
+
+    # recording and storage -----------------------------------------------------------------------------
+
+    def recorder_statuses(self) -> list[RecorderStatus]:
+        """Statuses of the recorders this host runs (none on a host configured with `record=False`)."""
+        return [] if self._recording is None else self._recording.statuses()
+
+    async def coverage(
+        self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole
+    ) -> Coverage:
+        return await self._segments.coverage(camera_id, stream, start_ms, end_ms)
+
+    async def storage_report(self) -> StorageReport:
+        return await self._reporter.report()
+
+    async def protect_range(
+        self, camera_id: int | None, start_ms: int, end_ms: int, reason: str
+    ) -> ProtectedRange:
+        protected = await self._protection.add(camera_id, start_ms, end_ms, reason)
+        logger.info("Protected range %d added (%s)", protected.id, reason or "no reason given")
+        return protected
+
+    async def unprotect_range(self, range_id: int) -> None:
+        await self._protection.remove(range_id)
+        logger.info("Protected range %d lifted", range_id)
+
+    # live --------------------------------------------------------------------------------------------
+
+    async def live_endpoint(self, camera: Camera, stream: StreamRole) -> LiveEndpoint:
+        """Where to watch a camera stream live. A stream never probed (a sub stream) is probed once first."""
+        if stream is StreamRole.SUB and camera.sub_url is None:
+            raise NotFoundError(f"{camera.name} has no sub stream.")
+        if self._live is None:
+            raise BackendError("Live video is not running.")
+        probe = self._probes.get((camera.id, stream))
+        if probe is None:
+            url, secrets = await self._stream_url(camera.id, stream)
+            probe = await probe_stream(
+                url, timeout=self._config.probe_timeout_s, secrets=secrets, stream=stream
+            )
+            if not probe.ok:
+                raise BackendError(f"{camera.name}: {probe.message}")
+            self._probes[(camera.id, stream)] = probe
+        return await self._live.endpoint(camera.id, stream, width=probe.width, height=probe.height)
+
+    # playback ----------------------------------------------------------------------------------------
+
+    async def playback_source(
+        self, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole
+    ) -> PlaybackSource:
+        return await self._vod.playback_source(camera_id, start_ms, end_ms, stream)
+
+    async def previews(self, camera_id: int, start_ms: int, end_ms: int) -> list[Preview]:
+        return await self._preview_index.previews(camera_id, start_ms, end_ms)
+
+    async def open_offline(self, folder: Path) -> OfflineReview:
+        review = await self._offline.open(folder)
+        logger.info("Opened %s for offline review (%d cameras)", folder, len(review.cameras))
+        return review
+
+    async def offline_coverage(
+        self, review_id: str, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole
+    ) -> Coverage:
+        return await self._offline.get(review_id).coverage(camera_id, start_ms, end_ms, stream)
+
+    async def offline_playback_source(
+        self, review_id: str, camera_id: int, start_ms: int, end_ms: int, stream: StreamRole
+    ) -> PlaybackSource:
+        library = self._offline.get(review_id)
+        return await library.playback_source(camera_id, start_ms, end_ms, stream)
+
+    async def offline_previews(
+        self, review_id: str, camera_id: int, start_ms: int, end_ms: int
+    ) -> list[Preview]:
+        return await self._offline.get(review_id).previews(camera_id, start_ms, end_ms)
+
+    async def close_offline(self, review_id: str) -> None:
+        await self._offline.close(review_id)
+
+
+def _storage(config: BackendConfig) -> tuple[Volume, StorageLimits]:
+    root = config.recordings_dir
+    root.mkdir(parents=True, exist_ok=True)
+    volume: Volume = (
+        DiskVolume(root)
+        if config.recordings_quota_bytes is None
+        else CapacityVolume(root, config.recordings_quota_bytes)
+    )
+    limits = StorageLimits(
+        min_free_percent=config.min_free_percent,
+        hard_min_free_bytes=config.hard_min_free_bytes,
+    )
+    return volume, limits
