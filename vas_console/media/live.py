@@ -76,6 +76,8 @@ class LiveStats:
     latency_ms: float | None = None
     frames: int = 0
     source_size: tuple[int, int] | None = None
+    packets_received: int = 0
+    packets_lost: int = 0
 
 
 StatusCallback = Callable[[LiveStatus], None]

@@ -21,8 +21,9 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from aiortc.stats import RTCTransportStats
+from aiortc.stats import RTCInboundRtpStreamStats, RTCTransportStats
 from av import VideoFrame
+from av.video.reformatter import VideoReformatter
 
 from backend_embed.api import redact
 from vas_console.media.frames import LatestFrameSlot
@@ -113,6 +114,8 @@ class WhepSession:
         self._received: deque[float] = deque()
         self._next_probe = 0.0
         self._latency_ms: float | None = None
+        # One scaler for the session: a frame's own reformat() builds a new one per frame (2.5x the cost).
+        self._reformatter = VideoReformatter()
         self.resource_url: str | None = None
         self.attempts = 0
 
@@ -256,7 +259,9 @@ class WhepSession:
     def _deliver(self, frame: VideoFrame) -> None:
         now = time.time()
         width, height = fit_size((frame.width, frame.height), self._output)
-        image = frame.reformat(width, height, format="bgra", interpolation="BILINEAR")
+        image = self._reformatter.reformat(
+            frame, width, height, format="bgra", interpolation="BILINEAR"
+        )
         plane = image.planes[0]
         capture_ms = self._probe(frame, now)
         self._sequence += 1
@@ -297,6 +302,7 @@ class WhepSession:
             received = sum(
                 s.bytesReceived for s in report.values() if isinstance(s, RTCTransportStats)
             )
+            inbound = [s for s in report.values() if isinstance(s, RTCInboundRtpStreamStats)]
             now = time.monotonic()
             bitrate = None
             if last_bytes is not None and now > last_time:
@@ -308,6 +314,8 @@ class WhepSession:
                 latency_ms=self._latency_ms,
                 frames=self._sequence,
                 source_size=_source_size(self.slot.peek()),
+                packets_received=sum(s.packetsReceived for s in inbound),
+                packets_lost=sum(s.packetsLost for s in inbound),
             )
 
     def _fps(self) -> float:

@@ -1,0 +1,388 @@
+"""Live grid benchmark: a 4x4 wall of 16 simulated cameras' sub streams while every camera records.
+
+Run from the repository root:  .venv/bin/python bench/live_grid.py [--quick] [--seconds S] [--cameras N]
+The recorder side runs in a child process (this script with --serve): 16 camsim loop cameras (pre-encoded
+clips, so the simulator costs little), the real BackendHost recording every main stream (stream copy, HLS)
+and serving WHEP (LiveService, the recorder's restream for recorded streams, one live-only ingest per
+other stream). This process is only the console: a LiveWall in 4x4 (1920x1080, offscreen) whose tiles
+play the sub streams through WhepSession on the worker loop, and a StallMonitor on the GUI thread.
+
+After every tile is live and a warm-up, it measures for a fixed time: each tile's painted frames per second
+(the lowest is reported), the console process's CPU (cores; threads included: aiortc's decoders too), its
+RSS, the GUI stall p99 (late ticks of a 10 ms timer), and the RTSP sessions each camera has at the
+simulator (main + sub; the recorder's one main session is shared with the live path). The last line is:
+    RESULT name=live_grid min_tile_fps=<n> console_cores=<n> rss_mb=<n> gui_stall_p99_ms=<n> sessions_per_camera=<n>
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as `python bench/live_grid.py`
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["QT_API"] = "pyside6"
+
+import psutil  # noqa: E402
+
+from backend_embed.api import (  # noqa: E402
+    CameraSpec,
+    LiveCodecPath,
+    LiveEndpoint,
+    RecorderState,
+    RecordingSettings,
+    StreamRole,
+)
+from camsim.config import CameraConfig  # noqa: E402
+from camsim.launcher import SimulatedCameras  # noqa: E402
+
+SCRIPT = Path(__file__).resolve()
+WALL_SIZE = (1920, 1080)
+STREAMS = (StreamRole.SUB, StreamRole.MAIN)
+SOURCE_FPS = 25
+
+
+# -- the recorder side (child process) ---------------------------------------------------------------
+
+
+async def _start_recording(host: Any, cameras: SimulatedCameras, names: list[str]) -> list[int]:
+    ids = []
+    for name in names:
+        spec = CameraSpec(
+            name=name,
+            main_url=cameras.url(name, "main", credentials=False),
+            sub_url=cameras.url(name, "sub", credentials=False),
+            recording=RecordingSettings(),
+        )
+        ids.append((await host.add_camera(spec)).id)
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        states = [s.state for s in await host.recorder_statuses()]
+        if states.count(RecorderState.RECORDING) >= len(names):
+            return ids
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"recorders not all recording: {states}")
+
+
+async def _endpoints(host: Any, ids: list[int]) -> list[dict[str, Any]]:
+    async def one(camera_id: int, stream: StreamRole) -> dict[str, Any]:
+        endpoint = await host.live_endpoint(camera_id, stream)
+        return {
+            "camera_id": camera_id,
+            "stream": stream.value,
+            "url": endpoint.whep_url,
+            "width": endpoint.width,
+            "height": endpoint.height,
+        }
+
+    return list(await asyncio.gather(*(one(i, s) for i in ids for s in STREAMS)))
+
+
+async def _answer(cameras: SimulatedCameras, names: list[str]) -> None:
+    """Answer `sessions` lines on stdin with a JSON object; return at `stop` or EOF."""
+    while True:
+        line = await asyncio.to_thread(sys.stdin.readline)
+        if line.strip() != "sessions":
+            return
+        counts = {n: {s: cameras.sessions(n, s) for s in ("main", "sub")} for n in names}
+        print(json.dumps({"sessions": counts}), flush=True)
+
+
+async def serve(count: int) -> None:
+    """The child: cameras, a recording host with WHEP; prints the endpoints; serves until told to stop."""
+    from backend_embed.config import BackendConfig
+    from backend_embed.host import BackendHost
+
+    names = [f"cam{i + 1}" for i in range(count)]
+    with tempfile.TemporaryDirectory(prefix="live-grid-") as tmp:
+        root = Path(tmp)
+        cameras = SimulatedCameras(
+            [CameraConfig(n, source="loop") for n in names], workdir=root / "camsim"
+        )
+        await asyncio.to_thread(cameras.start)
+        config = BackendConfig.local(
+            root / "config", root / "data", prefer_keyring=False, recheck_interval_s=0
+        )
+        host = BackendHost(config)
+        try:
+            await host.start()
+            ids = await _start_recording(host, cameras, names)
+            endpoints = await _endpoints(host, ids)
+            print(json.dumps({"endpoints": endpoints, "pid": os.getpid()}), flush=True)
+            await _answer(cameras, names)
+        finally:
+            await host.stop()
+            await asyncio.to_thread(cameras.stop)
+
+
+# -- the console side (this process) ------------------------------------------------------------------
+
+
+@dataclass
+class RecorderSide:
+    """The child process and its pipe."""
+
+    process: subprocess.Popen[str]
+    endpoints: list[dict[str, Any]]
+
+    async def ask(self, request: str) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(request + "\n")
+        self.process.stdin.flush()
+        line = await asyncio.to_thread(self.process.stdout.readline)
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+    def cpu_seconds(self) -> float:
+        """CPU of the recorder process and its ffmpeg children (not the camera simulator)."""
+        total = 0.0
+        parent = psutil.Process(self.process.pid)
+        for proc in [parent, *parent.children(recursive=True)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if "camsim" not in " ".join(proc.cmdline()):
+                    times = proc.cpu_times()
+                    total += times.user + times.system
+        return total
+
+
+@contextlib.asynccontextmanager
+async def recorder_side(count: int) -> AsyncIterator[RecorderSide]:
+    argv = [sys.executable, str(SCRIPT), "--serve", "--cameras", str(count)]
+    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        line = await asyncio.to_thread(process.stdout.readline)
+        if not line:
+            raise RuntimeError("the recorder side exited before serving (see its log above)")
+        yield RecorderSide(process, json.loads(line)["endpoints"])
+    finally:
+        if process.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                process.stdin.write("stop\n")
+                process.stdin.close()
+        try:
+            await asyncio.to_thread(process.wait, 30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            await asyncio.to_thread(process.wait)
+
+
+def seed_backend(endpoints: list[dict[str, Any]]) -> Any:
+    """A FakeBackend whose cameras carry the recorder side's WHEP endpoints (ids in the same order)."""
+    from tests.helpers.fake_backend import FakeBackend
+
+    backend = FakeBackend()
+    remote_ids = sorted({e["camera_id"] for e in endpoints})
+    local = {rid: backend.seed_camera(f"Camera {n + 1}").id for n, rid in enumerate(remote_ids)}
+    for e in endpoints:
+        camera_id, stream = local[e["camera_id"]], StreamRole(e["stream"])
+        backend.live_endpoints[(camera_id, stream)] = LiveEndpoint(
+            camera_id, stream, e["url"], LiveCodecPath.PASSTHROUGH, e["width"], e["height"]
+        )
+    return backend
+
+
+@dataclass
+class Figures:
+    """What one measured window gave."""
+
+    seconds: float
+    tile_fps: list[float]
+    session_fps: list[float]
+    console_cores: float
+    recorder_cores: float
+    rss_mb: float
+    stall_p99_ms: float
+    stall_max_ms: float
+    sessions: dict[str, dict[str, int]]
+    threads: dict[str, float]
+    machine_cores: float
+    packets_lost: int
+    packets_received: int
+
+
+async def until(predicate: Any, timeout_s: float, what: str) -> None:
+    """Poll on the GUI loop (a benchmark may wait in a coroutine; tests may not)."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def own_cpu_seconds() -> float:
+    times = psutil.Process().cpu_times()
+    return float(times.user + times.system)
+
+
+def thread_cpu_seconds() -> dict[str, float]:
+    """CPU seconds of this process's threads, summed by role (GUI, worker loop, decoders, other)."""
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    main_id = threading.main_thread().native_id
+    totals: dict[str, float] = {}
+    for thread in psutil.Process().threads():
+        name = names.get(thread.id, "other (Qt, libav)")
+        role = "GUI" if thread.id == main_id else name
+        if role.endswith("-decoder"):
+            role = "aiortc decoders"
+        totals[role] = totals.get(role, 0.0) + thread.user_time + thread.system_time
+    return totals
+
+
+async def measure_window(wall: Any, monitor: Any, side: RecorderSide, seconds: float) -> Figures:
+    tiles = [t for t in wall.tiles if t.camera_name is not None]
+    painted = [t.painted_frames for t in tiles]
+    written = [s.slot.stats().written for s in wall.feeds.sessions()]
+    cpu, recorder_cpu, started = own_cpu_seconds(), side.cpu_seconds(), time.monotonic()
+    threads = thread_cpu_seconds()
+    psutil.cpu_percent()  # starts the machine-wide measurement
+    monitor.reset()
+    await asyncio.sleep(seconds)
+    wall_s = time.monotonic() - started
+    stalls = monitor.stats()
+    machine = psutil.cpu_percent() / 100 * (psutil.cpu_count() or 1)
+    after = thread_cpu_seconds()
+    by_thread = {k: (v - threads.get(k, 0.0)) / wall_s for k, v in after.items()}
+    figures = Figures(
+        seconds=wall_s,
+        tile_fps=[(t.painted_frames - p) / wall_s for t, p in zip(tiles, painted, strict=True)],
+        session_fps=[
+            (s.slot.stats().written - w) / wall_s
+            for s, w in zip(wall.feeds.sessions(), written, strict=True)
+        ],
+        console_cores=(own_cpu_seconds() - cpu) / wall_s,
+        recorder_cores=(side.cpu_seconds() - recorder_cpu) / wall_s,
+        rss_mb=psutil.Process().memory_info().rss / 1e6,
+        stall_p99_ms=stalls.p99_ms,
+        stall_max_ms=stalls.max_ms,
+        sessions=(await side.ask("sessions"))["sessions"],
+        threads=by_thread,
+        machine_cores=machine,
+        packets_lost=sum(s.stats().packets_lost for s in wall.feeds.sessions()),
+        packets_received=sum(s.stats().packets_received for s in wall.feeds.sessions()),
+    )
+    return figures
+
+
+async def watch(side: RecorderSide, args: argparse.Namespace, root: Path) -> Figures:
+    from vas_console.core.layouts import LayoutKind, LayoutStore, WallState
+    from vas_console.media.live import LiveState
+    from vas_console.media.webrtc_client import WhepOptions, whep_session_factory
+    from vas_console.runtime.loop_thread import LoopThread
+    from vas_console.ui.live.live_wall import LiveWall
+    from vas_console.ui.stall_monitor import StallMonitor
+
+    backend = seed_backend(side.endpoints)
+    store = LayoutStore(root / "layouts.json")
+    cameras = tuple(range(1, args.cameras + 1)) + (None,) * (16 - args.cameras)
+    store.save_current(WallState(LayoutKind.GRID_4X4, cameras))
+    worker = LoopThread("bench-worker")
+    worker.start()
+    factory = whep_session_factory(WhepOptions(ice_addresses=("127.0.0.1",)))
+    wall = LiveWall(backend, worker, store, session_factory=factory)
+    monitor = StallMonitor(window_s=args.seconds + 5)
+    try:
+        wall.resize(*WALL_SIZE)
+        wall.show()
+        monitor.start()
+        started = time.monotonic()
+        await wall.restore()
+
+        def all_live() -> bool:
+            states = [t.status.state if t.status else None for t in wall.tiles[: args.cameras]]
+            return all(s is LiveState.LIVE for s in states)
+
+        await until(all_live, 60, "every tile to be live")
+        print(f"all {args.cameras} tiles live after {time.monotonic() - started:.1f} s")
+        streams = {str(wall.feeds.stream_of(t)) for t in wall.tiles[: args.cameras]}
+        print(f"tiles {wall.tiles[0].width()}x{wall.tiles[0].height()} px, streams {streams}")
+        await asyncio.sleep(args.warmup)
+        return await measure_window(wall, monitor, side, args.seconds)
+    finally:
+        monitor.stop()
+        await wall.aclose()
+        wall.close()
+        worker.stop()
+
+
+async def run(args: argparse.Namespace) -> Figures:
+    with tempfile.TemporaryDirectory(prefix="live-grid-console-") as tmp:
+        async with recorder_side(args.cameras) as side:
+            return await watch(side, args, Path(tmp))
+
+
+def summarise(figures: Figures) -> str:
+    tiles = figures.tile_fps
+    print(f"measured {figures.seconds:.1f} s")
+    print(f"painted fps per tile: min {min(tiles):.1f}, max {max(tiles):.1f}")
+    received = figures.session_fps
+    print(f"received fps per session: min {min(received):.1f}, max {max(received):.1f}")
+    print(
+        f"RTP packets lost: {figures.packets_lost} of {figures.packets_lost + figures.packets_received}"
+    )
+    print(f"console CPU {figures.console_cores:.2f} cores, RSS {figures.rss_mb:.0f} MB")
+    threads = sorted(figures.threads.items(), key=lambda item: -item[1])
+    print("console threads: " + ", ".join(f"{name} {cores:.2f}" for name, cores in threads))
+    print(f"recorder side (host + its ffmpeg) CPU {figures.recorder_cores:.2f} cores")
+    print(f"whole machine {figures.machine_cores:.2f} of {psutil.cpu_count()} cores busy")
+    print(f"GUI stalls: p99 {figures.stall_p99_ms:.1f} ms, max {figures.stall_max_ms:.1f} ms")
+    per_camera = [c["main"] + c["sub"] for c in figures.sessions.values()]
+    print(
+        "RTSP sessions per camera (main + sub): "
+        + ", ".join(f"{n} {c['main']}+{c['sub']}" for n, c in figures.sessions.items())
+    )
+    return (
+        f"RESULT name=live_grid min_tile_fps={min(tiles):.1f} "
+        f"console_cores={figures.console_cores:.2f} rss_mb={figures.rss_mb:.0f} "
+        f"gui_stall_p99_ms={figures.stall_p99_ms:.1f} sessions_per_camera={max(per_camera)}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short window (under 45 s in all)")
+    parser.add_argument("--seconds", type=float, help="measured window (default 60, quick 12)")
+    parser.add_argument("--cameras", type=int, default=16, help="cameras and tiles (1..16)")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiortc").setLevel(logging.ERROR)
+    if args.serve:
+        asyncio.run(serve(args.cameras))
+        return 0
+    args.seconds = args.seconds or (12.0 if args.quick else 60.0)
+    args.warmup = 3.0 if args.quick else 5.0
+    from PySide6.QtWidgets import QApplication
+
+    from vas_console.ui.aio import run_app
+
+    app = QApplication(sys.argv[:1])
+    started = time.monotonic()
+    figures = run_app(run(args))
+    del app
+    result = summarise(figures)
+    print(f"total {time.monotonic() - started:.0f} s")
+    print(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
