@@ -13,6 +13,7 @@ import pytest
 from camsim.launcher import SimulatedCameras
 from tests.helpers.live_fakes import frame_capture_ms
 from tests.helpers.whep_peer import LOOPBACK, WhepPeer, running_peer
+from tests.helpers.whep_server import WhepServer
 from vas_console.media.live import Backoff, LiveState, LiveStatus
 from vas_console.media.webrtc_client import WhepOptions, WhepSession
 
@@ -175,3 +176,29 @@ async def test_an_unreachable_recorder_backs_off_then_goes_offline() -> None:
     assert waits[0] < waits[1] < waits[2] <= FAST_RETRY.max_s * (1 + FAST_RETRY.jitter)
     assert "unreachable" in offline.reason
     assert session.attempts == 3
+
+
+async def test_plays_the_recorders_live_service_and_a_second_viewer_starts_at_once(
+    whep_server: WhepServer,
+) -> None:
+    """The product's WHEP service (LiveService, GOP cache): a viewer joining a running feed gets the
+    cached GOP, so its first frame comes well before the camera's next keyframe (2 s GOP)."""
+    first_log, second_log = StatusLog(), StatusLog()
+    first = WhepSession(whep_server.url("cam2", "sub"), (320, 180), first_log, OPTIONS)
+    second = WhepSession(whep_server.url("cam2", "sub"), (320, 180), second_log, OPTIONS)
+    await first.start()
+    try:
+        await first_log.wait_state(LiveState.LIVE)
+        started = time.monotonic()
+        await second.start()
+        await second_log.wait_state(LiveState.LIVE)
+        joined_s = time.monotonic() - started
+        await _poll(lambda: second.slot.stats().written >= 25, within_s=3)
+    finally:
+        await second.close()
+        await first.close()
+    assert joined_s < 1.0
+    frame = second.slot.peek()
+    assert frame is not None
+    assert frame_capture_ms(frame) is not None
+    assert second.resource_url is not None
