@@ -115,6 +115,17 @@ class PlaylistMap:
         offsets = [run.offset_ms for run in self._runs]
         return self._runs[max(0, bisect.bisect_right(offsets, offset_ms) - 1)]
 
+    def entry_at(self, offset_ms: int) -> int:
+        """Index of the entry playing at `offset_ms` (clamped to the playlist)."""
+        return min(
+            max(0, bisect.bisect_right(self._offsets, offset_ms) - 1), len(self._entries) - 1
+        )
+
+    def end_offset(self, index: int) -> int:
+        """The playlist time at which entry `index` ends."""
+        entry = self._entries[index]
+        return entry.offset_ms + entry.end_ms - entry.start_ms
+
     def contains(self, wall_ms: int) -> bool:
         """True when `wall_ms` is inside a recorded entry."""
         index = bisect.bisect_right(self._starts, wall_ms) - 1
@@ -241,38 +252,47 @@ _GLOBAL_TAGS = (
 )
 
 
-def split_playlist(
-    text: str, runs: Sequence[PlaylistRun], resolve: Callable[[str], str]
-) -> list[str]:
-    """Split an HLS VOD playlist into one playlist per run, without EXT-X-DISCONTINUITY.
+@dataclass(frozen=True, slots=True)
+class PlaylistText:
+    """An HLS VOD playlist taken apart: its global tags and each segment's lines (tags, then URI)."""
 
-    WORKAROUND for libVLC 3's HLS module: once its read-ahead reaches an EXT-X-DISCONTINUITY it refuses
-    every seek until playback gets there, and a seek past one ends the input. Each run is played as a
-    media of its own instead. `resolve` turns each segment URI into one valid in the new playlist's
-    location (relative URIs are relative to the original).
+    header: tuple[str, ...]
+    segments: tuple[tuple[str, ...], ...]
+
+    def render(self, first: int, last: int) -> str:
+        """A playlist of segments `first` to `last` (inclusive), without EXT-X-DISCONTINUITY.
+
+        WORKAROUND for libVLC 3's HLS module: once its read-ahead reaches an EXT-X-DISCONTINUITY it
+        refuses every seek until playback gets there, and a seek past one ends the input; so the player
+        plays one run at a time, and starts a run at the segment it wants (no read of the run's start).
+        """
+        lines = [*self.header]
+        for segment in self.segments[first : last + 1]:
+            lines.extend(segment)
+        lines.append("#EXT-X-ENDLIST")
+        return "\n".join(lines) + "\n"
+
+
+def parse_playlist(text: str, resolve: Callable[[str], str], expected: int) -> PlaylistText:
+    """Take an HLS VOD playlist apart; `resolve` rewrites each segment URI for its new location.
 
     Raises:
-        PlaylistFormatError: the playlist holds a different number of segments than the runs describe.
+        PlaylistFormatError: the playlist does not hold `expected` segments (its entries disagree).
     """
     header: list[str] = []
-    segments: list[list[str]] = []
+    segments: list[tuple[str, ...]] = []
     pending: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()
-        if not line or line == "#EXT-X-ENDLIST" or line == "#EXT-X-DISCONTINUITY":
+        if not line or line in ("#EXT-X-ENDLIST", "#EXT-X-DISCONTINUITY"):
             continue
         if line.startswith(_GLOBAL_TAGS):
             header.append(line)
         elif line.startswith("#"):
             pending.append(line)
         else:
-            segments.append([*pending, resolve(line)])
+            segments.append((*pending, resolve(line)))
             pending = []
-    expected = runs[-1].last + 1 if runs else 0
     if len(segments) != expected:
         raise PlaylistFormatError(f"playlist has {len(segments)} segments, entries say {expected}")
-    return [
-        "\n".join([*header, *(ln for seg in segments[r.first : r.last + 1] for ln in seg)])
-        + "\n#EXT-X-ENDLIST\n"
-        for r in runs
-    ]
+    return PlaylistText(tuple(header), tuple(segments))

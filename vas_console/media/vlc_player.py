@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import vlc
 
 from backend_embed.api import PlaylistEntry
-from vas_console.core.playclock import PlaylistMap, PlaylistRun, split_playlist
+from vas_console.core.playclock import PlaylistMap, PlaylistRun, PlaylistText, parse_playlist
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ DEFAULT_ARGS = (
     "--no-audio",  # recordings play muted: up to four at once, at up to 16x
     "--avcodec-hw=none",  # VA-API decoding falls back noisily on machines without a GPU
 )
+LOAD_BACK_MS = 15 * 60_000
+LOAD_AHEAD_MS = 45 * 60_000
+"""A media covers this much of a run around the time asked for (libVLC parses ~900 entries, not 20,000)."""
 # libVLC ignores a pause made less than ~30 ms after an unpause and a seek (measured)
 PAUSE_GATE_S = 0.03
 # window rendering has no picture callback: a paused seek pauses again after this (seeks: 30-100 ms)
@@ -240,8 +243,11 @@ class VlcPlayer:
         self._mp: Any = instance.media_player_new()
         self._state = PlayerState.IDLE
         self._map = PlaylistMap(())
-        self._run_paths: list[str] = []
+        self._text = PlaylistText((), ())
         self._run: PlaylistRun | None = None
+        self._base_ms = 0  # the playlist offset at which the loaded media starts
+        self._loaded = (0, 0)  # its first and last entries
+        self._media_path: Path | None = None
         self._tmpdir: str | None = None
         self._generation = 0
         self._pending_seek_ms: int | None = (
@@ -295,7 +301,11 @@ class VlcPlayer:
         """
         self._drop_runs()
         self._map = PlaylistMap(entries)
-        self._run_paths = self._write_runs(Path(playlist_path))
+        playlist = Path(playlist_path)
+        text = playlist.read_text(encoding="utf-8")
+        resolve = functools.partial(_resolve_uri, playlist.parent)
+        self._text = parse_playlist(text, resolve, len(self._map.entries))
+        self._tmpdir = tempfile.mkdtemp(prefix="vas-playback-")
         if not self._map.runs:
             self._set_state(PlayerState.ENDED)
             return
@@ -333,9 +343,13 @@ class VlcPlayer:
             return
         offset_ms = min(max(0, offset_ms), self._map.duration_ms - 1)
         run = self._map.run_at(offset_ms)
-        local = offset_ms - run.offset_ms
+        local = offset_ms - self._base_ms
         paused = self._state is PlayerState.PAUSED or self._pause_on_picture
-        if run != self._run or self._state in (PlayerState.ENDED, PlayerState.IDLE):
+        first, last = self._loaded
+        loaded = run == self._run and self._map.entries[
+            first
+        ].offset_ms <= offset_ms < self._map.end_offset(last)
+        if not loaded or self._state in (PlayerState.ENDED, PlayerState.IDLE):
             self._load(run, offset_ms, paused=paused)
         elif self._pending_seek_ms is not None:
             self._pending_seek_ms = local
@@ -354,7 +368,7 @@ class VlcPlayer:
         if self._run is None:
             return None
         local = int(self._mp.get_time())
-        return self._run.offset_ms + local if local >= 0 else None
+        return self._base_ms + local if local >= 0 else None
 
     def close(self) -> None:
         """Stop and release the player and remove its run playlists. The player is unusable after;
@@ -373,28 +387,26 @@ class VlcPlayer:
 
     # -- loading ----------------------------------------------------------------------------------
 
-    def _write_runs(self, playlist: Path) -> list[str]:
-        runs = self._map.runs
-        if len(runs) <= 1:
-            return [str(playlist)]
-        text = playlist.read_text(encoding="utf-8")
-        resolve = functools.partial(_resolve_uri, playlist.parent)
-        self._tmpdir = tempfile.mkdtemp(prefix="vas-playback-")
-        paths = []
-        for number, content in enumerate(split_playlist(text, runs, resolve)):
-            path = Path(self._tmpdir, f"run{number:05d}.m3u8")
-            path.write_text(content, encoding="utf-8")
-            paths.append(str(path))
-        return paths
-
     def _drop_runs(self) -> None:
+        self._media_path = None
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
 
     def _load(self, run: PlaylistRun, offset_ms: int, *, paused: bool) -> None:
-        local = offset_ms - run.offset_ms
-        media = self._instance.media_new_path(self._run_paths[self._map.runs.index(run)])
+        """Play the part of `run` around `offset_ms`: a media from `LOAD_BACK_MS` before it to
+        `LOAD_AHEAD_MS` after it, so nearby seeks need no new media and libVLC parses a short list."""
+        first = max(run.first, self._map.entry_at(offset_ms - LOAD_BACK_MS))
+        if first == self._map.entry_at(offset_ms) and first > run.first:
+            first -= 1  # pictures decoded before the exact seek lands must not pass for the target
+        last = min(run.last, self._map.entry_at(offset_ms + LOAD_AHEAD_MS))
+        self._loaded = (first, last)
+        self._base_ms = self._map.entries[first].offset_ms
+        local = offset_ms - self._base_ms
+        assert self._tmpdir is not None
+        path = Path(self._tmpdir, f"load{self._generation + 1:06d}.m3u8")
+        path.write_text(self._text.render(first, last), encoding="utf-8")
+        media = self._instance.media_new_path(str(path))
         self._mp.stop()
         self._generation += 1
         self._cancel_timer()
@@ -405,6 +417,9 @@ class VlcPlayer:
             self._memory.muted = self._pending_seek_ms is not None
         self._mp.set_media(media)
         media.release()
+        if self._media_path is not None:
+            self._media_path.unlink(missing_ok=True)  # the stopped media's playlist
+        self._media_path = path
         self._set_state(PlayerState.OPENING)
         self._mp.set_rate(self._rate)
         self._mp.play()
@@ -436,21 +451,19 @@ class VlcPlayer:
     def _handle_state(self, generation: int, state: PlayerState) -> None:
         if generation != self._generation:
             return
-        if state is PlayerState.ENDED and self._next_run() is not None:
+        if state is PlayerState.ENDED and self._next_offset() is not None:
             self._start_next_run()
             return
         if state is PlayerState.PLAYING and (self._pause_on_picture or self._pending_seek_ms):
             return  # still settling: the operator sees OPENING or PAUSED until the picture is right
         if state is PlayerState.ERROR:
-            logger.warning(
-                "libVLC could not play %s", self._run_paths[0] if self._run_paths else ""
-            )
+            logger.warning("libVLC could not play the recording (run at %s ms)", self._base_ms)
         self._set_state(state)
 
     def _handle_time(self, generation: int, local_ms: int) -> None:
         if generation == self._generation and self._run is not None and local_ms >= 0:
             self._update_aspect()
-            self._listener(PlayerEvent(EventKind.TIME, self._state, self._run.offset_ms + local_ms))
+            self._listener(PlayerEvent(EventKind.TIME, self._state, self._base_ms + local_ms))
 
     def _handle_vout(self, generation: int) -> None:
         if generation != self._generation:
@@ -491,16 +504,18 @@ class VlcPlayer:
             if self._state is PlayerState.OPENING:
                 self._set_state(PlayerState.PAUSED)
 
-    def _next_run(self) -> PlaylistRun | None:
-        runs = self._map.runs
-        index = runs.index(self._run) if self._run in runs else len(runs)
-        return runs[index + 1] if index + 1 < len(runs) else None
+    def _next_offset(self) -> int | None:
+        """Where playback goes on after the loaded media: the rest of its run, or the next run."""
+        last = self._loaded[1]
+        if self._run is None or last + 1 >= len(self._map.entries):
+            return None
+        return self._map.entries[last + 1].offset_ms
 
     def _start_next_run(self) -> None:
-        run = self._next_run()
-        assert run is not None
-        self._load(run, run.offset_ms, paused=False)
-        self._listener(PlayerEvent(EventKind.JUMPED, self._state, run.offset_ms))
+        offset = self._next_offset()
+        assert offset is not None
+        self._load(self._map.run_at(offset), offset, paused=False)
+        self._listener(PlayerEvent(EventKind.JUMPED, self._state, offset))
 
     def _set_state(self, state: PlayerState) -> None:
         if state is not self._state:

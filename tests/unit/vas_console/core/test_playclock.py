@@ -11,7 +11,7 @@ from vas_console.core.playclock import (
     PlaylistFormatError,
     PlaylistMap,
     PlaylistRun,
-    split_playlist,
+    parse_playlist,
 )
 
 T0 = 1_700_000_000_000
@@ -208,11 +208,9 @@ b0.ts
 """
 
 
-def test_split_playlist_gives_one_playlist_per_run_without_discontinuities(
-    mapping: PlaylistMap,
-) -> None:
-    first, second = split_playlist(PLAYLIST, mapping.runs, lambda uri: f"R({uri})")
-    assert first.splitlines() == [
+def test_parsed_playlist_renders_any_stretch_without_discontinuities() -> None:
+    parsed = parse_playlist(PLAYLIST, lambda uri: f"R({uri})", expected=3)
+    assert parsed.render(0, 1).splitlines() == [
         "#EXTM3U",
         "#EXT-X-VERSION:3",
         "#EXT-X-TARGETDURATION:4",
@@ -224,10 +222,20 @@ def test_split_playlist_gives_one_playlist_per_run_without_discontinuities(
         "R(/abs/a1.ts)",
         "#EXT-X-ENDLIST",
     ]
-    assert "#EXT-X-DISCONTINUITY" not in second
-    assert second.splitlines()[-3:] == ["#EXTINF:4.000,", "R(b0.ts)", "#EXT-X-ENDLIST"]
+    assert parsed.render(1, 2).splitlines()[4:] == [
+        "#EXTINF:4.000,",
+        "R(/abs/a1.ts)",
+        "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:48.000Z",  # no EXT-X-DISCONTINUITY before it
+        "#EXTINF:4.000,",
+        "R(b0.ts)",
+        "#EXT-X-ENDLIST",
+    ]
 
 
-def test_split_playlist_rejects_entries_that_do_not_match(mapping: PlaylistMap) -> None:
+def test_parse_playlist_rejects_entries_that_do_not_match() -> None:
     with pytest.raises(PlaylistFormatError, match="2 segments, entries say 3"):
-        split_playlist(PLAYLIST.replace("b0.ts\n", ""), mapping.runs, str)
+        parse_playlist(PLAYLIST.replace("b0.ts\n", ""), str, expected=3)
+
+
+def test_entry_at_finds_the_playing_entry(mapping: PlaylistMap) -> None:
+    assert [mapping.entry_at(o) for o in (-1, 0, 3999, 4000, 8000, 99_999)] == [0, 0, 0, 1, 2, 2]
