@@ -181,17 +181,30 @@ class TimelineModel:
         """Pixel columns [x0, x1) covered by `spans`, merged where the gap between them is under a pixel.
 
         Spans must be in time order. Runs outside the view are dropped and the rest clipped to it.
+        Called for every lane on every paint: kept to plain arithmetic on locals.
         """
+        start, end, width = self._start, self._start + self._span, self._width
+        scale = width / self._span
         runs: list[tuple[int, int]] = []
+        run_x0 = run_x1 = -1
         for span in spans:
-            if span.end_ms <= self._start or span.start_ms >= self.end_ms:
+            if span.end_ms <= start or span.start_ms >= end:
                 continue
-            x0 = max(0, math.floor(self.x_at(span.start_ms)))
-            x1 = min(self._width, max(x0 + 1, math.ceil(self.x_at(span.end_ms))))
-            if runs and x0 <= runs[-1][1]:
-                runs[-1] = (runs[-1][0], max(runs[-1][1], x1))
-            else:
-                runs.append((x0, x1))
+            left = (span.start_ms - start) * scale
+            x0 = int(left) if left > 0 else 0
+            right = (span.end_ms - start) * scale
+            x1 = int(right)
+            if x1 < right:
+                x1 += 1
+            x1 = min(width, max(x0 + 1, x1))
+            if x0 <= run_x1:
+                run_x1 = max(run_x1, x1)
+                continue
+            if run_x1 >= 0:
+                runs.append((run_x0, run_x1))
+            run_x0, run_x1 = x0, x1
+        if run_x1 >= 0:
+            runs.append((run_x0, run_x1))
         return runs
 
 

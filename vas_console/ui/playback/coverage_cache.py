@@ -18,6 +18,8 @@ from vas_console.ui.aio import TaskKeeper
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 150
+MAX_WAIT_MS = 400
+"""While requests keep coming (a long drag), fetch at least this often anyway."""
 RECENT_TTL_S = 30.0
 """Chunks that reach into the last minutes are fetched again after this: recording goes on."""
 MAX_CHUNKS = 4000
@@ -29,7 +31,8 @@ class CoverageCache(QObject):
     """Answers "what is recorded here" for the timeline from memory, and fetches what it lacks.
 
     `request` remembers the chunks a view needs and starts one fetch task `DEBOUNCE_MS` after the last
-    request, so a zoom or a drag costs one round of backend calls, not one per mouse event. Each
+    request (or `MAX_WAIT_MS` after the first of a continuous stream), so a zoom or a drag costs a few
+    rounds of backend calls, not one per mouse event. Each
     (camera, chunk) is fetched once and kept (least recently used dropped beyond `MAX_CHUNKS`), except
     chunks near the present, which expire after `RECENT_TTL_S`. Failures are reported by `tasks`.
 
@@ -60,6 +63,7 @@ class CoverageCache(QObject):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._closed = False
+        self._first_wait = 0.0
         self.fetches = 0  # backend calls made, for tests and the stall benchmark
 
     @property
@@ -70,9 +74,15 @@ class CoverageCache(QObject):
         """Ask for coverage of these cameras over these chunks; fetched after the debounce delay."""
         keys = [(camera, chunk) for camera in camera_ids for chunk in chunks]
         missing = [key for key in keys if not self._fresh(key)]
-        if missing:
-            self._wanted = missing
+        if not missing:
+            return
+        self._wanted = missing
+        now = time.monotonic()
+        if not self._timer.isActive():
+            self._first_wait = now
             self._timer.start()
+        elif now - self._first_wait < MAX_WAIT_MS / 1000:
+            self._timer.start()  # restart: wait until the view settles (but not forever)
 
     def spans(self, camera_id: int, start_ms: float, end_ms: float) -> list[Span] | None:
         """Recorded spans overlapping [start, end) in time order, or None if some of it is not loaded.

@@ -178,8 +178,9 @@ class TimelineWidget(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(theme.BASE))
-        paint.paint_axis(painter, self.model, self.width())
-        paint.paint_grid(painter, self.model, paint.AXIS_H, self.height())
+        ticks = self.model.ticks()
+        paint.paint_axis(painter, self.model, ticks, self.width())
+        paint.paint_grid(painter, self.model, ticks, paint.AXIS_H, self.height())
         start, end = self.model.start_ms, self.model.end_ms
         for row in self.rows():
             spans = None
