@@ -61,6 +61,7 @@ from vas_console.ui.live.video_tile import VideoTile  # noqa: E402
 GOP = 50  # 2 s at 25 fps
 PROJECT, OLD = "cam1", "cam2"
 IDLE_GRACE_S = 1.0
+ENCODER_WARMUP_S = 4.0
 WALL_SIZE = (1300, 760)  # a single tile larger than the sub stream: the main stream (1280x720)
 
 
@@ -238,6 +239,7 @@ async def measure(
     wall.resize(WALL_SIZE[0], WALL_SIZE[1] + wall.toolbar.sizeHint().height())
     result = await measure_project(wall, args.seconds, args.colds, args.warms)
     with old_design_encoder(cameras.url(OLD), ports[2]):
+        await asyncio.sleep(ENCODER_WARMUP_S)  # past the encoder's start-up backlog, as in service
         result.old, result.old_cold_ms = await latency_window(wall, 2, args.seconds)
     report("old design (libx264 ultrafast/zerolatency/baseline)", result.old, args.seconds)
     await wall.aclose()

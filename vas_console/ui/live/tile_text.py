@@ -28,11 +28,17 @@ def state_text(status: LiveStatus | None, now: float | None = None) -> str:
     return ""
 
 
-def reason_text(status: LiveStatus | None) -> str:
-    """The reason under a reconnecting state (offline states carry it in `state_text`)."""
-    if status is None or status.state is not LiveState.RECONNECTING:
-        return ""
-    return status.reason
+def state_lines(status: LiveStatus | None, now: float | None = None) -> tuple[str, str]:
+    """What a tile shows over its picture: a headline (`Offline`, `Reconnecting in 3 s`, `Connecting…`)
+    and the reason under it; ("", "") while live."""
+    text = state_text(status, now)
+    if not text or status is None:
+        return "", ""
+    if status.state is LiveState.OFFLINE:
+        return "Offline", status.reason
+    if status.state is LiveState.RECONNECTING:
+        return text, status.reason
+    return text, ""
 
 
 def stats_text(stats: LiveStats, stream: str = "") -> str:

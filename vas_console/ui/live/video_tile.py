@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -27,15 +27,25 @@ from vas_console.media.frames import LatestFrameSlot
 from vas_console.media.live import LiveFrame, LiveState, LiveStats, LiveStatus, fit_size
 from vas_console.ui import theme
 from vas_console.ui.live.dnd import camera_id_from
-from vas_console.ui.live.tile_text import EMPTY_HINT, reason_text, state_text, stats_text
+from vas_console.ui.live.tile_text import EMPTY_HINT, state_lines, state_text, stats_text
 
 logger = logging.getLogger(__name__)
 
-FRAME_POLL_MS = 33
+# 60 Hz: at 30 Hz, arrival jitter put two frames of a 25 fps stream into one tick often enough to drop
+# about 1 frame in 5 on a 16-tile wall; a tick with no new frame costs one lock (bench/live_grid.py).
+FRAME_POLL_MS = 16
 HOVER_REFRESH_S = 1.0
 _BACKGROUND = QColor("#07090c")
-_LABEL_BACKGROUND = QColor(0, 0, 0, 150)
+_LABEL_BACKGROUND = QColor(0, 0, 0, 170)
+_HEADER_BACKGROUND = QColor(theme.PANEL)
 _MARGIN = 6
+_HEADER_PAD = 3
+_STATE_WORDS = {
+    LiveState.CONNECTING: ("Connecting", theme.TEXT_DIM),
+    LiveState.LIVE: ("Live", theme.TEXT_DIM),  # colour is kept for problems (docs/ui.md)
+    LiveState.RECONNECTING: ("Reconnecting", theme.AMBER),
+    LiveState.OFFLINE: ("Offline", theme.ERROR),
+}
 
 PaintObserver = Callable[[LiveFrame, float], None]
 """Called after a frame was painted, with the frame and time.time() (benchmarks measure latency)."""
@@ -44,10 +54,12 @@ PaintObserver = Callable[[LiveFrame, float], None]
 class VideoTile(QWidget):
     """One tile of the live wall.
 
-    A QTimer (~30 Hz, running while a feed is set) takes the newest frame from the feed's slot and repaints
+    A QTimer (~60 Hz, running while a feed is set) takes the newest frame from the feed's slot and repaints
     only when there is one; the frame's bytes are wrapped by a QImage, not copied, and drawn 1:1 when the
-    session already scaled it to the tile's device size. The overlay shows the camera's name, the state
-    (connecting, reconnecting in N s, offline: reason) and, on hover, fps, bitrate and latency.
+    session already scaled it to the video area's device size. A header bar above the picture (so it
+    never hides the camera's own caption) shows the camera's name and its state, or on hover the
+    stream's figures (fps, bitrate, latency); a state other than live is also shown over the picture
+    (connecting, reconnecting in N s, offline: reason).
 
     Signals:
         double_clicked(int): the tile (its index) was double-clicked: maximise it, or go back.
@@ -142,9 +154,17 @@ class VideoTile(QWidget):
         self.update()
 
     def device_size(self) -> tuple[int, int]:
-        """The tile's size in device pixels (what a session should scale its frames to)."""
+        """The video area's size in device pixels (what a session should scale its frames to)."""
         ratio = self.devicePixelRatioF()
-        return max(2, round(self.width() * ratio)), max(2, round(self.height() * ratio))
+        area = self.video_rect()
+        return max(2, round(area.width() * ratio)), max(2, round(area.height() * ratio))
+
+    def header_height(self) -> int:
+        return self.fontMetrics().height() + 2 * _HEADER_PAD
+
+    def video_rect(self) -> QRect:
+        """Where the picture goes: everything below the header."""
+        return self.rect().adjusted(0, self.header_height(), 0, 0)
 
     def sizeHint(self) -> QSize:
         return QSize(320, 180)
@@ -183,7 +203,12 @@ class VideoTile(QWidget):
             painter.fillRect(self.rect(), _BACKGROUND)
             if self._image is not None and self._frame is not None:
                 self._paint_frame(painter, self._frame, self._image)
-            self._paint_overlay(painter)
+            self._paint_header(painter)
+            self._paint_state(painter)
+            border = QColor(theme.ACCENT) if self._drop_target else QColor(theme.BORDER)
+            painter.setPen(QPen(border, 2 if self._drop_target else 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
         finally:
             painter.end()
 
@@ -191,7 +216,7 @@ class VideoTile(QWidget):
         ratio = self.devicePixelRatioF()
         width, height = fit_size((frame.source_width, frame.source_height), self.device_size())
         target = QRectF(0, 0, width / ratio, height / ratio)
-        target.moveCenter(QRectF(self.rect()).center())
+        target.moveCenter(QRectF(self.video_rect()).center())
         if (frame.width, frame.height) != (width, height):  # resized since: let Qt scale this one
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(target, image)
@@ -199,57 +224,64 @@ class VideoTile(QWidget):
         if self.paint_observer is not None:
             self.paint_observer(frame, time.time())
 
-    def _paint_overlay(self, painter: QPainter) -> None:
-        self._shown_text = state_text(self._status)
-        if self._camera_name is None:
-            painter.setPen(QColor(theme.TEXT_DIM))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_HINT)
-        else:
-            self._paint_label(painter, self._camera_name, Qt.AlignmentFlag.AlignTop)
-            self._paint_state(painter)
-            hover = self.hover_text
-            if hover:
-                self._next_hover_refresh = time.monotonic() + HOVER_REFRESH_S
-                self._paint_label(painter, hover, Qt.AlignmentFlag.AlignBottom)
-        border = QColor(theme.ACCENT) if self._drop_target else QColor(theme.BORDER)
-        painter.setPen(QPen(border, 2 if self._drop_target else 1))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
-
-    def _paint_label(self, painter: QPainter, text: str, edge: Qt.AlignmentFlag) -> None:
+    def _paint_header(self, painter: QPainter) -> None:
+        """The bar above the picture: the camera's name, and its figures (hovered) or its state."""
+        bar = QRect(0, 0, self.width(), self.header_height())
+        painter.fillRect(bar, _HEADER_BACKGROUND)
+        text_area = bar.adjusted(_MARGIN, 0, -_MARGIN, 0)
         metrics = painter.fontMetrics()
-        box = metrics.boundingRect(text).adjusted(-_MARGIN, -3, _MARGIN, 3)
-        top = (
-            _MARGIN if edge == Qt.AlignmentFlag.AlignTop else self.height() - box.height() - _MARGIN
+        self._shown_text = state_text(self._status)
+        right, colour = self.hover_text, theme.TEXT_DIM
+        if right:
+            self._next_hover_refresh = time.monotonic() + HOVER_REFRESH_S
+        elif self._status is not None:
+            right, colour = _STATE_WORDS.get(self._status.state, ("", theme.TEXT_DIM))
+        right_width = metrics.horizontalAdvance(right) + _MARGIN if right else 0
+        painter.setPen(QColor(colour))
+        painter.drawText(
+            text_area, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, right
         )
-        box.moveTopLeft(QPoint(_MARGIN, top))
-        painter.fillRect(box, _LABEL_BACKGROUND)
-        painter.setPen(QColor(theme.TEXT))
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-
-    def _paint_state(self, painter: QPainter) -> None:
-        text = self._shown_text
-        if not text or self._status is None:
-            return
-        colour = {
-            LiveState.CONNECTING: theme.TEXT,
-            LiveState.RECONNECTING: theme.AMBER,
-            LiveState.OFFLINE: theme.ERROR,
-        }.get(self._status.state, theme.TEXT)
-        lines = [text, reason_text(self._status)]
+        name = self._camera_name or ""
         font = QFont(painter.font())
         font.setBold(True)
         painter.setFont(font)
+        room = max(0, text_area.width() - right_width)
+        painter.setPen(QColor(theme.TEXT))
+        elided = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, room)
+        painter.drawText(
+            text_area, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided
+        )
+        painter.setFont(QFont(self.font()))
+
+    def _paint_state(self, painter: QPainter) -> None:
+        """Centred over the picture: the empty tile's hint, or why the tile is not live."""
+        area = self.video_rect()
+        if self._camera_name is None:
+            painter.setPen(QColor(theme.TEXT_DIM))
+            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, EMPTY_HINT)
+            return
+        if not self._shown_text or self._status is None:
+            return
+        colour = _STATE_WORDS.get(self._status.state, ("", theme.TEXT))[1]
+        headline, reason = state_lines(self._status)
         metrics = painter.fontMetrics()
-        width = min(self.width() - 2 * _MARGIN, max(metrics.horizontalAdvance(t) for t in lines))
-        height = metrics.height() * (2 if lines[1] else 1)
-        box = QRect(0, 0, width + 4 * _MARGIN, height + 2 * _MARGIN)
-        box.moveCenter(self.rect().center())
+        width = max(40, min(area.width() - 4 * _MARGIN, 420))
+        wrap = Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
+        detail = metrics.boundingRect(QRect(0, 0, width, area.height()), wrap, reason)
+        used = max(metrics.horizontalAdvance(headline), detail.width() if reason else 0)
+        height = metrics.height() + (detail.height() + _MARGIN // 2 if reason else 0)
+        box = QRect(0, 0, min(width, used) + 4 * _MARGIN, min(area.height(), height + 2 * _MARGIN))
+        box.moveCenter(area.center())
         painter.fillRect(box, _LABEL_BACKGROUND)
+        inner = box.adjusted(2 * _MARGIN, _MARGIN, -2 * _MARGIN, -_MARGIN)
+        font = QFont(painter.font())
+        font.setBold(True)
+        painter.setFont(font)
         painter.setPen(QColor(colour))
-        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
-        elided = [metrics.elidedText(t, Qt.TextElideMode.ElideRight, width) for t in lines if t]
-        painter.drawText(box, flags, "\n".join(elided))
+        painter.drawText(inner, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, headline)
+        painter.setFont(QFont(self.font()))
+        painter.setPen(QColor(theme.TEXT))
+        painter.drawText(inner.adjusted(0, metrics.height() + _MARGIN // 2, 0, 0), wrap, reason)
 
     # -- input -------------------------------------------------------------------------------------
 
