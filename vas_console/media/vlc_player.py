@@ -53,6 +53,9 @@ LOAD_AHEAD_MS = 45 * 60_000
 PAUSE_GATE_S = 0.03
 # window rendering has no picture callback: a paused seek pauses again after this (seeks: 30-100 ms)
 WINDOW_PAUSE_DELAY_S = 0.12
+# ... and a load seeks this long after PLAYING, once playback is steady (a seek during libVLC's start-up
+# shows the keyframe first; measured: first picture 25-35 ms, steady from ~145 ms)
+WINDOW_LOAD_SEEK_S = 0.15
 
 Post = Callable[[Callable[[], None]], None]
 
@@ -455,6 +458,8 @@ class VlcPlayer:
             self._start_next_run()
             return
         if state is PlayerState.PLAYING and (self._pause_on_picture or self._pending_seek_ms):
+            if self._pending_seek_ms:
+                self._arm_window_timer(WINDOW_LOAD_SEEK_S)  # no picture callback to wait for
             return  # still settling: the operator sees OPENING or PAUSED until the picture is right
         if state is PlayerState.ERROR:
             logger.warning("libVLC could not play the recording (run at %s ms)", self._base_ms)
@@ -469,9 +474,6 @@ class VlcPlayer:
         if generation != self._generation:
             return
         if self._memory is None:
-            self._handle_picture(
-                generation
-            )  # no picture callback: the output's start stands for it
             return
         self._memory.aspect = None  # a new video output: the size may have changed
         self._update_aspect()
@@ -522,13 +524,14 @@ class VlcPlayer:
             self._state = state
             self._listener(PlayerEvent(EventKind.STATE, state))
 
-    def _arm_window_timer(self) -> None:
-        """Window rendering has no picture callback: pause again after the seek's usual latency."""
+    def _arm_window_timer(self, delay_s: float = 0.0) -> None:
+        """Window rendering has no picture callback: act after the usual latency instead (a paused
+        seek pauses after `WINDOW_PAUSE_DELAY_S`; a load seeks after `WINDOW_LOAD_SEEK_S`)."""
         if self._memory is not None:
             return
         self._cancel_timer()
         job = functools.partial(self._handle_picture, self._generation)
-        self._timer = threading.Timer(WINDOW_PAUSE_DELAY_S, self._post, [job])
+        self._timer = threading.Timer(delay_s or WINDOW_PAUSE_DELAY_S, self._post, [job])
         self._timer.daemon = True
         self._timer.start()
 

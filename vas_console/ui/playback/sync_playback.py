@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QToolButton, QWidget
 from backend_embed.api import BackendApi
 from vas_console.core.timeline_model import HOUR_MS
 from vas_console.media.vlc_player import PlayerFactory
+from vas_console.ui import theme
 from vas_console.ui.playback.playback_pane import PlaybackPane
 from vas_console.ui.playback.video_surface import RenderMode
 
@@ -57,6 +58,12 @@ class SyncPlayback(PlaybackPane):
         self.sync_button.setShortcut("Ctrl+S")
         self.sync_button.setToolTip(
             "On: seek, speed and pause apply to every camera. Off: to the selected one (Ctrl+S)"
+        )
+        self.sync_button.setStyleSheet(
+            f"QToolButton {{ border: 1px solid {theme.BORDER_STRONG}; border-radius: 3px;"
+            " padding: 2px 10px; font-weight: 600; }"
+            f"QToolButton:checked {{ background: {theme.ACCENT}; color: #0b1220;"
+            f" border-color: {theme.ACCENT}; }}"
         )
         self.sync_button.toggled.connect(self._on_sync_button_toggled)
         self.transport.extra.addWidget(self.sync_button)

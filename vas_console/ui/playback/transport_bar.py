@@ -2,20 +2,45 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDateTime, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QDateTime, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QHBoxLayout,
-    QStyle,
     QToolButton,
     QWidget,
 )
 
+from vas_console.ui import theme
+
 RATES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 SECOND_MS = 1000
 MINUTE_MS = 60 * SECOND_MS
+
+
+def _icon(kind: str, size: int = 18) -> QIcon:
+    """A light glyph for the dark theme (the style's media icons are dark grey: unreadable here)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(theme.TEXT))
+    m, s = size * 0.2, size * 0.8
+    if kind == "play":
+        painter.drawPolygon([QPointF(m + 1, m), QPointF(s, size / 2), QPointF(m + 1, s)])
+    elif kind == "pause":
+        painter.drawRect(QRectF(m + 1, m, size * 0.18, s - m))
+        painter.drawRect(QRectF(s - 1 - size * 0.18, m, size * 0.18, s - m))
+    elif kind == "previous":
+        painter.drawRect(QRectF(m, m, size * 0.12, s - m))
+        painter.drawPolygon([QPointF(s, m), QPointF(m + size * 0.12, size / 2), QPointF(s, s)])
+    else:  # next
+        painter.drawRect(QRectF(s - size * 0.12, m, size * 0.12, s - m))
+        painter.drawPolygon([QPointF(m, m), QPointF(s - size * 0.12, size / 2), QPointF(m, s)])
+    painter.end()
+    return QIcon(pixmap)
 
 
 def rate_label(rate: float) -> str:
@@ -47,9 +72,6 @@ class TransportBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        style = self.style()
-        icon = style.standardIcon
-        px = QStyle.StandardPixmap
         self.actions_by_name: dict[str, QAction] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -75,7 +97,7 @@ class TransportBar(QWidget):
 
         self._prev = add("previous_recording", "Previous", "Previous recording", ["Ctrl+Left"],
                          lambda: self.recording_requested.emit(-1))  # fmt: skip
-        self._prev.setIcon(icon(px.SP_MediaSkipBackward))
+        self._prev.setIcon(_icon("previous"))
         add("back_minute", "\u22121m", "Back 1 minute", ["Shift+Left"],
             lambda: self.jump_requested.emit(-MINUTE_MS))  # fmt: skip
         add("back_10s", "\u221210s", "Back 10 seconds", ["Left"],
@@ -87,7 +109,7 @@ class TransportBar(QWidget):
             lambda: self.jump_requested.emit(MINUTE_MS))  # fmt: skip
         self._next = add("next_recording", "Next", "Next recording", ["Ctrl+Right"],
                          lambda: self.recording_requested.emit(+1))  # fmt: skip
-        self._next.setIcon(icon(px.SP_MediaSkipForward))
+        self._next.setIcon(_icon("next"))
         add("frame", "Frame ▸", "One frame forward (pauses)", ["."], self.step_requested.emit)
         add("slower", "Slower", "Slower", ["["], lambda: self._step_rate(-1))
         self.speed = QComboBox(self)
@@ -142,10 +164,7 @@ class TransportBar(QWidget):
     def set_playing(self, playing: bool) -> None:
         action = self.actions_by_name["play_pause"]
         action.setText("Pause" if playing else "Play")
-        pixmap = (
-            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        )
-        self._play.setIcon(self.style().standardIcon(pixmap))
+        self._play.setIcon(_icon("pause" if playing else "play"))
         self._play.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
 
     def set_rate(self, rate: float) -> None:
