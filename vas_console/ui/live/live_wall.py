@@ -146,6 +146,7 @@ class LiveWall(QWidget):
         """Stop everything without waiting: sessions are closed by the worker loop."""
         self._unsubscribe_events()
         self._refit_timer.stop()
+        self.grid.stop_clock()
         self._tasks.cancel_all()
         self.feeds.close_for_quit()
         for tile in self.grid.tiles:

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -31,9 +31,6 @@ from vas_console.ui.live.tile_text import EMPTY_HINT, state_lines, state_text, s
 
 logger = logging.getLogger(__name__)
 
-# 60 Hz: at 30 Hz, arrival jitter put two frames of a 25 fps stream into one tick often enough to drop
-# about 1 frame in 5 on a 16-tile wall; a tick with no new frame costs one lock (bench/live_grid.py).
-FRAME_POLL_MS = 16
 HOVER_REFRESH_S = 1.0
 _BACKGROUND = QColor("#07090c")
 _LABEL_BACKGROUND = QColor(0, 0, 0, 170)
@@ -54,8 +51,8 @@ PaintObserver = Callable[[LiveFrame, float], None]
 class VideoTile(QWidget):
     """One tile of the live wall.
 
-    A QTimer (~60 Hz, running while a feed is set) takes the newest frame from the feed's slot and repaints
-    only when there is one; the frame's bytes are wrapped by a QImage, not copied, and drawn 1:1 when the
+    `poll()` (driven by the grid's ~60 Hz frame clock) takes the newest frame from the feed's slot and
+    repaints only when there is one; the frame's bytes are wrapped by a QImage, not copied, and drawn 1:1 when the
     session already scaled it to the video area's device size. A header bar above the picture (so it
     never hides the camera's own caption) shows the camera's name and its state, or on hover the
     stream's figures (fps, bitrate, latency); a state other than live is also shown over the picture
@@ -92,10 +89,6 @@ class VideoTile(QWidget):
         self._next_hover_refresh = 0.0
         self.painted_frames = 0
         self.paint_observer: PaintObserver | None = None
-        self._timer = QTimer(self)
-        self._timer.setObjectName("framePoll")
-        self._timer.setInterval(FRAME_POLL_MS)
-        self._timer.timeout.connect(self._on_timer_timeout)
 
     # -- state -------------------------------------------------------------------------------------
 
@@ -139,11 +132,9 @@ class VideoTile(QWidget):
         self._slot = slot
         self._stats = stats
         if slot is None:
-            self._timer.stop()
             self._frame = None
             self._image = None
         else:
-            self._timer.start()
             self._take_frame(slot.peek())
         self.update()
 
@@ -171,13 +162,17 @@ class VideoTile(QWidget):
 
     # -- frames ------------------------------------------------------------------------------------
 
-    def _on_timer_timeout(self) -> None:
+    def poll(self) -> None:
+        """Take the newest frame, if any, and repaint; else repaint only when the overlay changed.
+
+        Called by the grid's frame clock (one timer for every tile, so their repaints share one pass).
+        """
         slot = self._slot
         if slot is not None:
             frame = slot.take()
             if frame is not None:
                 self._take_frame(frame)
-                self.update()
+                self.update(self.video_rect())  # the header repaints only when its text changes
                 return
         text = state_text(self._status)
         now = time.monotonic()
@@ -200,10 +195,11 @@ class VideoTile(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         try:
-            painter.fillRect(self.rect(), _BACKGROUND)
+            painter.fillRect(event.rect(), _BACKGROUND)
             if self._image is not None and self._frame is not None:
                 self._paint_frame(painter, self._frame, self._image)
-            self._paint_header(painter)
+            if event.rect().top() < self.header_height():
+                self._paint_header(painter)
             self._paint_state(painter)
             border = QColor(theme.ACCENT) if self._drop_target else QColor(theme.BORDER)
             painter.setPen(QPen(border, 2 if self._drop_target else 1))
