@@ -345,6 +345,10 @@ def summarize(results: list[Seek], previews: list[float]) -> tuple[dict[str, flo
         if values:
             print(f"{name:>10}: n={len(values)} p50 {statistics.median(values):.0f} ms "
                   f"p95 {percentile(values, 0.95):.0f} ms max {max(values):.0f} ms")  # fmt: skip
+    exact = [s for s in landed if s.error_ms is not None and 0 <= s.error_ms < 40]
+    early = [s for s in landed if s.error_ms is not None and s.error_ms < 0]
+    print(f"first picture at the target frame: {len(exact)}/{len(landed)}; before it (libVLC showed the "
+          f"GOP's keyframe first, then the target): {len(early)}")  # fmt: skip
     print(
         f"preview: median {statistics.median(previews):.2f} ms, p95 {percentile(previews, 0.95):.2f} ms"
     )
@@ -357,6 +361,7 @@ def summarize(results: list[Seek], previews: list[float]) -> tuple[dict[str, flo
         "preview_ms": round(percentile(previews, 0.95), 1),
         "near_p50_ms": round(statistics.median(near)) if near else -1,
         "near_p95_ms": round(percentile(near, 0.95)) if near else -1,
+        "exact_pct": round(100 * len(exact) / len(landed)) if landed else -1,
     }
     return figures, len(results) - len(landed)
 
