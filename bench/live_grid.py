@@ -217,6 +217,7 @@ class Figures:
     machine_cores: float
     packets_lost: int
     packets_received: int
+    reconnects: int
 
 
 async def until(predicate: Any, timeout_s: float, what: str) -> None:
@@ -278,6 +279,7 @@ async def measure_window(wall: Any, monitor: Any, side: RecorderSide, seconds: f
         machine_cores=machine,
         packets_lost=sum(s.stats().packets_lost for s in wall.feeds.sessions()),
         packets_received=sum(s.stats().packets_received for s in wall.feeds.sessions()),
+        reconnects=sum(getattr(s, "attempts", 1) - 1 for s in wall.feeds.sessions()),
     )
     return figures
 
@@ -335,9 +337,9 @@ def summarise(figures: Figures) -> str:
     print(f"painted fps per tile: min {min(tiles):.1f}, max {max(tiles):.1f}")
     received = figures.session_fps
     print(f"received fps per session: min {min(received):.1f}, max {max(received):.1f}")
-    print(
-        f"RTP packets lost: {figures.packets_lost} of {figures.packets_lost + figures.packets_received}"
-    )
+    total = figures.packets_lost + figures.packets_received
+    print(f"RTP packets lost: {figures.packets_lost} of {total} (sessions' current connections)")
+    print(f"reconnects since the tiles started: {figures.reconnects}")
     print(f"console CPU {figures.console_cores:.2f} cores, RSS {figures.rss_mb:.0f} MB")
     threads = sorted(figures.threads.items(), key=lambda item: -item[1])
     print("console threads: " + ", ".join(f"{name} {cores:.2f}" for name, cores in threads))
