@@ -129,11 +129,20 @@ class Console:
 
     async def start(self) -> None:
         """Start the worker thread and show the main window (empty until `load`)."""
+        from vas_console.core.layouts import LayoutStore
+        from vas_console.media.webrtc_client import WhepOptions, whep_session_factory
+        from vas_console.ui.live.live_wall import LiveWall
         from vas_console.ui.main_window import MainWindow
 
         self._worker.start()
         database = "SQLite" if self._host.config.is_sqlite else "PostgreSQL"
-        self._window = MainWindow(self._backend, self._session.log_buffer, database_kind=database)
+        layouts = LayoutStore(self._session.paths.settings_file.parent / "live_layouts.json")
+        # the embedded recorder offers only loopback ICE candidates; aioice skips loopback unless told
+        sessions = whep_session_factory(WhepOptions(ice_addresses=self._host.config.ice_addresses))
+        wall = LiveWall(self._backend, self._worker, layouts, session_factory=sessions)
+        self._window = MainWindow(
+            self._backend, self._session.log_buffer, database_kind=database, live_wall=wall
+        )
         self._window.quit_requested.connect(self._quit.set)
         self._window.show()
 
@@ -172,6 +181,9 @@ class Console:
         """Close the window, stop the backend, the worker and the demo cameras, within QUIT_TIMEOUT_S."""
         try:
             if self._window is not None:
+                with contextlib.suppress(TimeoutError):
+                    # each viewer's DELETE must reach the recorder before the host stops
+                    await asyncio.wait_for(self._window.live_wall.aclose(), 2.0)
                 self._window.close_for_quit()
             if self._host_started:
                 await asyncio.wait_for(self._worker.call(self._host.stop()), QUIT_TIMEOUT_S)

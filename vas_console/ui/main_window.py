@@ -35,10 +35,12 @@ from vas_console.ui.camera_overview import CameraOverview
 from vas_console.ui.camera_tree import CameraTreePanel, TreeSelection
 from vas_console.ui.event_relay import EventRelay
 from vas_console.ui.figures import format_bytes
+from vas_console.ui.live.live_wall import LiveWall
 from vas_console.ui.log_view import LogView
 from vas_console.ui.notices import NoticeBar, NoticeLevel
 from vas_console.ui.roster import CameraRoster
 from vas_console.ui.storage_panel import StoragePanel, free_fraction, is_critical
+from vas_console.ui.workspace import WallChrome, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +72,13 @@ class MainWindow(QMainWindow):
         *,
         database_kind: str = "",
         title_suffix: str = "",
+        live_wall: LiveWall | None = None,
+        playback: QWidget | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.live_wall = live_wall
+        self._playback_widget = playback
         self._backend = backend
         self._unsubscribe: Unsubscribe | None = None
         self._quitting = False
@@ -124,9 +130,17 @@ class MainWindow(QMainWindow):
         self.overview.camera_clicked.connect(self._on_overview_camera_clicked)
         self.overview.camera_activated.connect(self.commands.edit)
         self.overview.context_menu_requested.connect(self._on_overview_context_menu_requested)
+        self.workspace = Workspace(
+            self.overview, live_wall=self.live_wall, playback=self._playback_widget, parent=central
+        )
         layout.addWidget(notice_row)
-        layout.addWidget(self.overview, 1)
+        layout.addWidget(self.workspace, 1)
         self.setCentralWidget(central)
+        self._wall_chrome = WallChrome(self, self.workspace, [notice_row])
+        if self.live_wall is not None:
+            self.live_wall.wall_mode_changed.connect(self._wall_chrome.set_wall_mode)
+            self.live_wall.tasks.backend_failed.connect(self._on_tasks_backend_failed)
+            self.live_wall.tasks.failed_unexpectedly.connect(self._on_tasks_failed_unexpectedly)
 
     def _build_tree_dock(self) -> None:
         self.tree = CameraTreePanel(self.roster, self)
@@ -208,6 +222,9 @@ class MainWindow(QMainWindow):
             view, "&Full screen", self._on_full_screen_action_toggled, "F11"
         )
         self.full_screen_action.setCheckable(True)
+        if self.live_wall is not None:
+            # F11 is the live wall's full-screen wall mode; two actions on one key would both be dead
+            self.full_screen_action.setShortcut(QKeySequence())
         help_menu = bar.addMenu("&Help")
         self._add(help_menu, f"&About {APP_NAME}", self._on_about_action_triggered)
 
@@ -240,6 +257,8 @@ class MainWindow(QMainWindow):
         self.roster.reset(groups, cameras, statuses, recorders)
         self._refresh()
         self.storage_panel.request_refresh()
+        if self.live_wall is not None:
+            await self.live_wall.restore()
         logger.info("Showing %d cameras in %d groups", len(cameras), len(groups))
         self.statusBar().showMessage(f"Loaded {len(cameras)} cameras", STATUS_MESSAGE_MS)
 
@@ -261,6 +280,8 @@ class MainWindow(QMainWindow):
             self._unsubscribe()
             self._unsubscribe = None
         self._tasks.cancel_all()
+        if self.live_wall is not None:
+            self.live_wall.close_for_quit()
         self._countdown.stop()
         self.storage_panel.stop()
         self.log_view.detach()

@@ -136,8 +136,13 @@ class LiveWall(QWidget):
         state = await self._worker.call(_run(self._store.current))
         names = await self._worker.call(_run(self._store.names))
         self.toolbar.set_saved_names(names)
-        self._cameras = {c.id: c for c in await self._backend.list_cameras()}
+        cameras = await self._backend.list_cameras()
+        self._cameras = {c.id: c for c in cameras}
         known = tuple(c if c in self._cameras else None for c in state.cameras)
+        if not any(known):
+            # an empty wall (first start, or every camera gone): show the enabled cameras in order
+            enabled = [c.id for c in cameras if c.enabled]
+            known = tuple(enabled[i] if i < len(enabled) else None for i in range(len(known)))
         self._apply(replace(state, cameras=known, wall_mode=False), save=False)
         if state.wall_mode:
             self.set_wall_mode(True)
