@@ -124,15 +124,18 @@ class Console:
         self._host_started = False
         self._demo: Any = None
         self._window: Any = None
+        self._vlc: Any = None
         self._quit = asyncio.Event()
         self.failed = False
 
     async def start(self) -> None:
         """Start the worker thread and show the main window (empty until `load`)."""
         from vas_console.core.layouts import LayoutStore
+        from vas_console.media.vlc_player import VlcInstance
         from vas_console.media.webrtc_client import WhepOptions, whep_session_factory
         from vas_console.ui.live.live_wall import LiveWall
         from vas_console.ui.main_window import MainWindow
+        from vas_console.ui.playback_area import PlaybackArea
 
         self._worker.start()
         database = "SQLite" if self._host.config.is_sqlite else "PostgreSQL"
@@ -140,8 +143,14 @@ class Console:
         # the embedded recorder offers only loopback ICE candidates; aioice skips loopback unless told
         sessions = whep_session_factory(WhepOptions(ice_addresses=self._host.config.ice_addresses))
         wall = LiveWall(self._backend, self._worker, layouts, session_factory=sessions)
+        self._vlc = VlcInstance()  # one libVLC for the console: loading its plugins costs ~100 ms
+        playback = PlaybackArea(self._backend, self._vlc)
         self._window = MainWindow(
-            self._backend, self._session.log_buffer, database_kind=database, live_wall=wall
+            self._backend,
+            self._session.log_buffer,
+            database_kind=database,
+            live_wall=wall,
+            playback=playback,
         )
         self._window.quit_requested.connect(self._quit.set)
         self._window.show()
@@ -185,6 +194,8 @@ class Console:
                     # each viewer's DELETE must reach the recorder before the host stops
                     await asyncio.wait_for(self._window.live_wall.aclose(), 2.0)
                 self._window.close_for_quit()
+            if self._vlc is not None:
+                self._vlc.close()  # after every player closed with the window
             if self._host_started:
                 await asyncio.wait_for(self._worker.call(self._host.stop()), QUIT_TIMEOUT_S)
         finally:

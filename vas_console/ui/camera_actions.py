@@ -39,9 +39,12 @@ class CameraActions(QObject):
         roster_changed(): the roster was updated from a backend answer; views should refresh.
         reload_requested(): the backend changed more than one answer tells (an import): reload all.
         notice_posted(str): a success worth telling the operator.
+        playback_requested(object): recorded video of these cameras was asked for: a list of (id, name),
+            one camera or the first four of a group.
     """
 
     roster_changed = Signal()
+    playback_requested = Signal(object)
     reload_requested = Signal()
     notice_posted = Signal(str)
 
@@ -64,6 +67,9 @@ class CameraActions(QObject):
         self.test_camera = self._action(
             "&Test connection", self._on_test_camera_triggered, "Ctrl+T"
         )
+        self.play_recordings = self._action(
+            "Recorded &video", self._on_play_recordings_triggered, "Ctrl+R"
+        )
         self.add_group = self._action("Add &group…", self._on_add_group_triggered)
         self.rename_group = self._action("&Rename group…", self._on_rename_group_triggered)
         self.delete_group = self._action("Delete gro&up…", self._on_delete_group_triggered)
@@ -84,6 +90,7 @@ class CameraActions(QObject):
 
     def camera_actions(self) -> list[QAction]:
         return [
+            self.play_recordings,
             self.add_camera,
             self.edit_camera,
             self.toggle_enabled,
@@ -112,6 +119,7 @@ class CameraActions(QObject):
         self.toggle_enabled.setText(
             "&Enable camera" if camera is not None and not camera.enabled else "D&isable camera"
         )
+        self.play_recordings.setEnabled(bool(self._cameras_to_play()))
         has_group = self._selected_group_id() is not None
         self.rename_group.setEnabled(has_group)
         self.delete_group.setEnabled(has_group)
@@ -121,6 +129,9 @@ class CameraActions(QObject):
         self.set_selection(selection)
         menu = QMenu(self._window)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self.play_recordings.isEnabled():
+            menu.addAction(self.play_recordings)
+            menu.addSeparator()
         if selection.camera_id is not None:
             menu.addActions([self.edit_camera, self.test_camera, self.toggle_enabled])
             menu.addSeparator()
@@ -142,6 +153,21 @@ class CameraActions(QObject):
         camera = self._roster.camera(camera_id)
         if camera is not None:
             self._open_dialog(camera)
+
+    def _cameras_to_play(self) -> list[tuple[int, str]]:
+        """The selected camera, or the first four cameras of the selected group, as (id, name)."""
+        camera = self._selected_camera()
+        if camera is not None:
+            return [(camera.id, camera.name)]
+        if self._selection.is_group:
+            members = self._roster.cameras_in(self._selection.group_id)[:4]
+            return [(c.id, c.name) for c in members]
+        return []
+
+    def _on_play_recordings_triggered(self) -> None:
+        cameras = self._cameras_to_play()
+        if cameras:
+            self.playback_requested.emit(cameras)
 
     def _selected_camera(self) -> Camera | None:
         camera_id = self._selection.camera_id

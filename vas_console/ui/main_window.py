@@ -38,6 +38,7 @@ from vas_console.ui.figures import format_bytes
 from vas_console.ui.live.live_wall import LiveWall
 from vas_console.ui.log_view import LogView
 from vas_console.ui.notices import NoticeBar, NoticeLevel
+from vas_console.ui.playback_area import PlaybackArea
 from vas_console.ui.roster import CameraRoster
 from vas_console.ui.storage_panel import StoragePanel, free_fraction, is_critical
 from vas_console.ui.workspace import WallChrome, Workspace
@@ -73,12 +74,12 @@ class MainWindow(QMainWindow):
         database_kind: str = "",
         title_suffix: str = "",
         live_wall: LiveWall | None = None,
-        playback: QWidget | None = None,
+        playback: PlaybackArea | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.live_wall = live_wall
-        self._playback_widget = playback
+        self.playback = playback
         self._backend = backend
         self._unsubscribe: Unsubscribe | None = None
         self._quitting = False
@@ -131,8 +132,13 @@ class MainWindow(QMainWindow):
         self.overview.camera_activated.connect(self.commands.edit)
         self.overview.context_menu_requested.connect(self._on_overview_context_menu_requested)
         self.workspace = Workspace(
-            self.overview, live_wall=self.live_wall, playback=self._playback_widget, parent=central
+            self.overview, live_wall=self.live_wall, playback=self.playback, parent=central
         )
+        if self.playback is not None:
+            self.playback.failed.connect(self._on_playback_failed)
+            self.commands.playback_requested.connect(self._on_commands_playback_requested)
+        else:
+            self.commands.play_recordings.setVisible(False)
         layout.addWidget(notice_row)
         layout.addWidget(self.workspace, 1)
         self.setCentralWidget(central)
@@ -282,6 +288,8 @@ class MainWindow(QMainWindow):
         self._tasks.cancel_all()
         if self.live_wall is not None:
             self.live_wall.close_for_quit()
+        if self.playback is not None:
+            self.playback.close_playback()
         self._countdown.stop()
         self.storage_panel.stop()
         self.log_view.detach()
@@ -391,6 +399,14 @@ class MainWindow(QMainWindow):
             self.showFullScreen()
         else:
             self.showNormal()
+
+    def _on_commands_playback_requested(self, cameras: list[tuple[int, str]]) -> None:
+        if self.playback is not None:
+            self.playback.open_cameras(cameras)
+            self.workspace.show_playback()
+
+    def _on_playback_failed(self, message: str) -> None:
+        self.show_notice(message, NoticeLevel.ERROR)
 
     def _on_about_action_triggered(self) -> None:
         prompts.show_message(
