@@ -428,6 +428,7 @@ class FakeBackend:
         end_ms: int,
         stream: StreamRole = StreamRole.MAIN,
     ) -> Coverage:
+        self._record("offline_coverage", review_id, camera_id, start_ms, end_ms)
         self._review(review_id)
         return await self.coverage(camera_id, start_ms, end_ms, stream)
 
@@ -439,12 +440,14 @@ class FakeBackend:
         end_ms: int,
         stream: StreamRole = StreamRole.MAIN,
     ) -> PlaybackSource:
+        self._record("offline_playback_source", review_id, camera_id, start_ms, end_ms)
         self._review(review_id)
         return await self.playback_source(camera_id, start_ms, end_ms, stream)
 
     async def offline_previews(
         self, review_id: str, camera_id: int, start_ms: int, end_ms: int
     ) -> list[Preview]:
+        self._record("offline_previews", review_id, camera_id, start_ms, end_ms)
         self._review(review_id)
         return await self.previews(camera_id, start_ms, end_ms)
 

@@ -22,6 +22,7 @@ from backend_embed.api import (
     BackendError,
     BackendEvent,
     GroupsChanged,
+    OfflineReview,
     StorageAlert,
     StorageReport,
     Unsubscribe,
@@ -38,6 +39,7 @@ from vas_console.ui.figures import format_bytes
 from vas_console.ui.live.live_wall import LiveWall
 from vas_console.ui.log_view import LogView
 from vas_console.ui.notices import NoticeBar, NoticeLevel
+from vas_console.ui.offline_review import OfflineReviewer
 from vas_console.ui.playback_area import PlaybackArea
 from vas_console.ui.roster import CameraRoster
 from vas_console.ui.storage_panel import StoragePanel, free_fraction, is_critical
@@ -134,9 +136,12 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(
             self.overview, live_wall=self.live_wall, playback=self.playback, parent=central
         )
+        self.offline: OfflineReviewer | None = None
         if self.playback is not None:
             self.playback.failed.connect(self._on_playback_failed)
             self.commands.playback_requested.connect(self._on_commands_playback_requested)
+            self.offline = OfflineReviewer(self._backend, self.playback, self._tasks, self)
+            self.offline.opened.connect(self._on_offline_opened)
         else:
             self.commands.play_recordings.setVisible(False)
         layout.addWidget(notice_row)
@@ -204,6 +209,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        if self.offline is not None:
+            file_menu.addAction(self.offline.action)
+            file_menu.addSeparator()
         file_menu.addActions([self.commands.import_cameras, self.commands.export_cameras])
         file_menu.addSeparator()
         self.quit_action = self._add(file_menu, "&Quit", self._on_quit_action_triggered, "Ctrl+Q")
@@ -404,6 +412,10 @@ class MainWindow(QMainWindow):
         if self.playback is not None:
             self.playback.open_cameras(cameras)
             self.workspace.show_playback()
+
+    def _on_offline_opened(self, review: OfflineReview) -> None:
+        self.workspace.show_playback()
+        self.show_notice(f"Reviewing {review.folder} (read-only): {len(review.cameras)} cameras")
 
     def _on_playback_failed(self, message: str) -> None:
         self.show_notice(message, NoticeLevel.ERROR)

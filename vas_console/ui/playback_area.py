@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Sequence
 
@@ -12,7 +14,10 @@ from backend_embed.api import BackendApi
 from vas_console.media.vlc_player import VlcInstance
 from vas_console.ui.playback.playback_pane import PlaybackPane
 from vas_console.ui.playback.playback_view import PlaybackView
+from vas_console.ui.playback.recordings import OfflineRecordings, Recordings
 from vas_console.ui.playback.sync_playback import MAX_CAMERAS, SyncPlayback
+
+logger = logging.getLogger(__name__)
 
 #: where playback starts when opened from the camera list: a minute ago, so there is something to see
 DEFAULT_LOOKBACK_MS = 60_000
@@ -45,20 +50,32 @@ class PlaybackArea(QWidget):
         self._hint.setObjectName("emptyHint")
         self._layout.addWidget(self._hint)
         self.view: PlaybackPane | None = None
+        self._offline: OfflineRecordings | None = None
+        self._closing: set[asyncio.Task[None]] = set()
 
-    def open_cameras(self, cameras: Sequence[tuple[int, str]], at_ms: int | None = None) -> None:
-        """Play back `cameras` (id, title) from `at_ms` (default: a minute ago); 2 to 4 play in sync."""
+    def open_cameras(
+        self,
+        cameras: Sequence[tuple[int, str]],
+        at_ms: int | None = None,
+        *,
+        recordings: OfflineRecordings | None = None,
+    ) -> None:
+        """Play back `cameras` (id, title) from `at_ms` (default: a minute ago); 2 to 4 play in sync.
+
+        `recordings`: an offline review to play from instead of this installation's recordings; it is
+        closed when another view replaces this one.
+        """
         if not cameras:
             return
         self.close_playback()
+        source: Recordings = recordings if recordings is not None else self._backend
         chosen = list(cameras)[:MAX_CAMERAS]
         if len(chosen) == 1:
             camera_id, title = chosen[0]
-            view: PlaybackPane = PlaybackView(
-                self._backend, self._vlc, camera_id, title, parent=self
-            )
+            view: PlaybackPane = PlaybackView(source, self._vlc, camera_id, title, parent=self)
         else:
-            view = SyncPlayback(self._backend, self._vlc, chosen, parent=self)
+            view = SyncPlayback(source, self._vlc, chosen, parent=self)
+        self._offline = recordings
         view.failed.connect(self.failed)
         self._hint.hide()
         self._layout.addWidget(view)
@@ -75,3 +92,17 @@ class PlaybackArea(QWidget):
         self.view.deleteLater()
         self.view = None
         self._hint.show()
+        if self._offline is not None:
+            self._close_review(self._offline.review_id)
+            self._offline = None
+
+    def _close_review(self, review_id: str) -> None:
+        """Forget the offline review (its temporary index); a failure only costs a temporary folder."""
+        task = asyncio.ensure_future(self._backend.close_offline(review_id))
+        self._closing.add(task)
+        task.add_done_callback(self._on_review_closed)
+
+    def _on_review_closed(self, task: asyncio.Task[None]) -> None:
+        self._closing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.warning("Closing an offline review failed: %s", task.exception())

@@ -7,7 +7,7 @@ import logging
 
 from PySide6.QtCore import QObject, Signal
 
-from backend_embed.api import BackendApi, NotFoundError, PlaybackSource, StreamRole
+from backend_embed.api import NotFoundError, PlaybackSource, StreamRole
 from vas_console.core.playclock import PlayClock, PlaylistFormatError, PlaylistMap
 from vas_console.media.vlc_player import (
     EventKind,
@@ -18,6 +18,7 @@ from vas_console.media.vlc_player import (
 )
 from vas_console.ui.aio import TaskKeeper
 from vas_console.ui.playback.gui_poster import GuiPoster
+from vas_console.ui.playback.recordings import Recordings
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class PlaybackChannel(QObject):
 
     def __init__(
         self,
-        backend: BackendApi,
+        backend: Recordings,
         players: PlayerFactory,
         camera_id: int,
         *,

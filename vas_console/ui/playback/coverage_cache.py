@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from backend_embed.api import BackendApi, Span, StreamRole
+from backend_embed.api import Span, StreamRole
 from vas_console.core.timeline_model import ChunkKey
 from vas_console.ui.aio import TaskKeeper
+from vas_console.ui.playback.recordings import Recordings
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class CoverageCache(QObject):
 
     def __init__(
         self,
-        backend: BackendApi,
+        backend: Recordings,
         *,
         stream: StreamRole = StreamRole.MAIN,
         clock: Callable[[], float] = time.time,

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from backend_embed.api import BackendApi, Span
+from backend_embed.api import Span
 from vas_console.ui.aio import TaskKeeper
 from vas_console.ui.playback.channel import ChannelStatus, PlaybackChannel
 from vas_console.ui.playback.coverage_cache import CoverageCache
+from vas_console.ui.playback.recordings import Recordings
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class PlaybackGroup(QObject):
 
     def __init__(
         self,
-        backend: BackendApi,
+        backend: Recordings,
         channels: Sequence[PlaybackChannel],
         coverage: CoverageCache,
         parent: QObject | None = None,

@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from backend_embed.api import BackendApi, BackendError
+from backend_embed.api import BackendError
 from vas_console.core.timeline_model import HOUR_MS
 from vas_console.media.vlc_player import Player, PlayerFactory
 from vas_console.ui.aio import TaskKeeper
@@ -17,6 +17,7 @@ from vas_console.ui.playback.channel import ChannelStatus, PlaybackChannel
 from vas_console.ui.playback.coverage_cache import CoverageCache
 from vas_console.ui.playback.playback_group import PlaybackGroup
 from vas_console.ui.playback.preview_cache import PreviewCache
+from vas_console.ui.playback.recordings import Recordings
 from vas_console.ui.playback.timeline_paint import format_time
 from vas_console.ui.playback.timeline_widget import CameraLane, TimelineWidget
 from vas_console.ui.playback.transport_bar import TransportBar, rate_label
@@ -50,7 +51,7 @@ class PlaybackPane(QWidget):
 
     def __init__(
         self,
-        backend: BackendApi,
+        backend: Recordings,
         players: PlayerFactory,
         cameras: Sequence[tuple[int, str]],
         *,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from backend_embed.api import BackendApi
 from vas_console.core.timeline_model import HOUR_MS
 from vas_console.media.vlc_player import PlayerFactory
 from vas_console.ui.playback.channel import PlaybackChannel
 from vas_console.ui.playback.playback_pane import PlaybackPane
+from vas_console.ui.playback.recordings import Recordings
 from vas_console.ui.playback.video_surface import RenderMode
 
 
@@ -25,7 +25,7 @@ class PlaybackView(PlaybackPane):
 
     def __init__(
         self,
-        backend: BackendApi,
+        backend: Recordings,
         players: PlayerFactory,
         camera_id: int,
         title: str,

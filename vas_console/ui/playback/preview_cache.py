@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from PySide6.QtCore import QObject, QSize, QTimer, Signal
 from PySide6.QtGui import QImage, QImageReader
 
-from backend_embed.api import BackendApi, Preview
+from backend_embed.api import Preview
 from vas_console.ui.aio import TaskKeeper
+from vas_console.ui.playback.recordings import Recordings
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class PreviewCache(QObject):
 
     changed = Signal()
 
-    def __init__(self, backend: BackendApi, parent: QObject | None = None) -> None:
+    def __init__(self, backend: Recordings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._backend = backend
         self._tasks = TaskKeeper(self)

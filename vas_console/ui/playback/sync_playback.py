@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QGridLayout, QToolButton, QWidget
 
-from backend_embed.api import BackendApi
 from vas_console.core.timeline_model import HOUR_MS
 from vas_console.media.vlc_player import PlayerFactory
 from vas_console.ui import theme
 from vas_console.ui.playback.playback_pane import PlaybackPane
+from vas_console.ui.playback.recordings import Recordings
 from vas_console.ui.playback.video_surface import RenderMode
 
 MAX_CAMERAS = 4
@@ -31,7 +31,7 @@ class SyncPlayback(PlaybackPane):
 
     def __init__(
         self,
-        backend: BackendApi,
+        backend: Recordings,
         players: PlayerFactory,
         cameras: Sequence[tuple[int, str]],
         *,

@@ -1,0 +1,62 @@
+"""Offline review from the File menu: a copied folder plays in the Playback tab and is closed afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from backend_embed.api import Camera, OfflineCamera, OfflineReview, StreamRole
+from tests.helpers.fake_backend import FakeBackend
+from tests.helpers.playback_fakes import FakePlayerFactory
+from vas_console.logsetup import LogBuffer
+from vas_console.ui.main_window import MainWindow
+from vas_console.ui.playback.sync_playback import SyncPlayback
+from vas_console.ui.playback_area import PlaybackArea
+
+
+def test_a_copied_folder_plays_from_its_first_recording_and_is_closed_on_quit(
+    qtbot: QtBot,
+    qt_loop: asyncio.AbstractEventLoop,
+    fake_backend: FakeBackend,
+    players: FakePlayerFactory,
+    recorded_cameras: list[Camera],
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "usb stick"
+    first, second = recorded_cameras[:2]
+    review = OfflineReview(
+        "r1",
+        str(folder),
+        (
+            OfflineCamera(first.id, "Dock", 1_000_000, 2_000_000, (StreamRole.MAIN,)),
+            OfflineCamera(second.id, "Yard", 1_500_000, 2_500_000, (StreamRole.MAIN,)),
+        ),
+    )
+    fake_backend.offline_folders[folder] = review
+    area = PlaybackArea(fake_backend, players)  # type: ignore[arg-type]  # a fake player factory
+    window = MainWindow(fake_backend, LogBuffer(), playback=area)
+    qtbot.addWidget(window, before_close_func=lambda w: w.close_for_quit())
+    window.show()
+    window.tasks.start(window.load(), name="load")
+    qtbot.waitUntil(lambda: window.tasks.idle)
+    assert window.offline is not None
+    assert window.offline.action in window.menuBar().actions()[0].menu().actions()
+
+    window.offline.open_folder(str(folder))
+    qtbot.waitUntil(lambda: area.view is not None and window.tasks.idle)
+    assert isinstance(area.view, SyncPlayback)
+    assert window.workspace.currentWidget() is area
+    assert "read-only" in window.notice_bar.text_label.text()
+    qtbot.waitUntil(lambda: bool(fake_backend.calls_to("offline_coverage")))
+    assert all(c.args[0] == "r1" for c in fake_backend.calls_to("offline_coverage"))
+    asked = {c.args[1] for c in fake_backend.calls_to("offline_coverage")}
+    assert asked == {first.id, second.id}
+    # playback starts where the folder's recordings start (the earliest camera's first segment)
+    qtbot.waitUntil(lambda: bool(fake_backend.calls_to("offline_playback_source")))
+    _, _, start_ms, end_ms = fake_backend.calls_to("offline_playback_source")[0].args
+    assert start_ms <= 1_000_000 < end_ms
+
+    window.close_for_quit()
+    qtbot.waitUntil(lambda: "r1" not in fake_backend.offline_open)
