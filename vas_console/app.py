@@ -142,8 +142,10 @@ class Console:
         layouts = LayoutStore(self._session.paths.settings_file.parent / "live_layouts.json")
         # the embedded recorder offers only loopback ICE candidates; aioice skips loopback unless told
         sessions = whep_session_factory(WhepOptions(ice_addresses=self._host.config.ice_addresses))
-        wall = LiveWall(self._backend, self._worker, layouts, session_factory=sessions)
         self._vlc = VlcInstance()  # one libVLC for the console: loading its plugins costs ~100 ms
+        wall = LiveWall(
+            self._backend, self._worker, layouts, session_factory=sessions, players=self._vlc
+        )
         playback = PlaybackArea(self._backend, self._vlc)
         self._window = MainWindow(
             self._backend,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
@@ -21,13 +22,16 @@ from backend_embed.api import (
 )
 from vas_console.core.layouts import LayoutKind, LayoutStore, WallState
 from vas_console.media.live import SessionFactory
+from vas_console.media.vlc_player import PlayerFactory
 from vas_console.media.webrtc_client import whep_session_factory
 from vas_console.runtime.loop_thread import LoopThread
 from vas_console.ui import prompts
 from vas_console.ui.aio import TaskKeeper, async_slot
 from vas_console.ui.event_relay import EventRelay
+from vas_console.ui.live.tile_controls import BACK_S, TimePicker
 from vas_console.ui.live.tile_feeds import TileFeeds
 from vas_console.ui.live.tile_grid import TileGrid
+from vas_console.ui.live.tile_playback import TilePlayback
 from vas_console.ui.live.video_tile import VideoTile
 from vas_console.ui.live.wall_toolbar import WallToolbar
 
@@ -57,11 +61,17 @@ class LiveWall(QWidget):
     Failure policy: a `BackendError` of a tile shows on the tile; others (listing cameras) go out through
     `tasks.backend_failed`, bugs through `tasks.failed_unexpectedly`.
 
+    Recorded video on a tile (only with `players`): "Back 30 s" / "Play from…" stop the tile's live
+    session and show a `PlaybackView` of its camera in its place; "Live" closes it and resumes live.
+    A layout change puts every tile back to live.
+
     Signals:
         wall_mode_changed(bool): wall mode was entered (True) or left.
+        playback_failed(str): recorded video on a tile failed (an operator message).
     """
 
     wall_mode_changed = Signal(bool)
+    playback_failed = Signal(str)
 
     def __init__(
         self,
@@ -71,6 +81,7 @@ class LiveWall(QWidget):
         parent: QWidget | None = None,
         *,
         session_factory: SessionFactory | None = None,
+        players: PlayerFactory | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("liveWall")
@@ -85,6 +96,11 @@ class LiveWall(QWidget):
         self.feeds = TileFeeds(backend, worker, session_factory or whep_session_factory(), self)
         self.feeds.tasks.backend_failed.connect(self._tasks.backend_failed)
         self.feeds.tasks.failed_unexpectedly.connect(self._tasks.failed_unexpectedly)
+        self.playback: TilePlayback | None = None
+        if players is not None:
+            self.playback = TilePlayback(backend, players, parent=self)
+            self.playback.failed.connect(self.playback_failed)
+        self.time_picker: TimePicker | None = None
         self._events = EventRelay(self)
         self._events.event_received.connect(self._on_events_event_received)
         self.toolbar = WallToolbar(self)
@@ -153,6 +169,7 @@ class LiveWall(QWidget):
         self._refit_timer.stop()
         self.grid.stop_clock()
         self._tasks.cancel_all()
+        self._close_recorded()
         self.feeds.close_for_quit()
         for tile in self.grid.tiles:
             tile.set_feed(None)
@@ -161,8 +178,16 @@ class LiveWall(QWidget):
         """Cancel the wall's tasks and close every session, waiting until they are closed."""
         self._unsubscribe_events()
         self._refit_timer.stop()
+        self._close_recorded()
         await self._tasks.aclose()
         await self.feeds.aclose()
+
+    def _close_recorded(self) -> None:
+        if self.time_picker is not None:
+            self.time_picker.close()
+            self.time_picker = None
+        if self.playback is not None:
+            self.playback.close_all()
 
     def _unsubscribe_events(self) -> None:
         if self._unsubscribe is not None:
@@ -190,6 +215,46 @@ class LiveWall(QWidget):
         self.grid.set_maximised(maximised)
         self._set_state(replace(self._state, maximised=maximised))
 
+    def play_recorded(self, index: int, wall_ms: int) -> None:
+        """Stop tile `index`'s live session and play its camera's recordings from `wall_ms` there."""
+        tiles = self.grid.tiles
+        if self.playback is None or index >= len(tiles):
+            return
+        camera_id = self._state.cameras[index]
+        if camera_id is None:
+            return
+        self.feeds.release(tiles[index])
+        self.playback.open(tiles[index], camera_id, wall_ms)
+
+    def back(self, index: int, seconds: int = BACK_S) -> None:
+        """Play tile `index`'s recordings from `seconds` ago."""
+        self.play_recorded(index, int(time.time() * 1000) - seconds * 1000)
+
+    def go_live(self, index: int) -> None:
+        """Close tile `index`'s recorded video and resume its live session."""
+        tiles = self.grid.tiles
+        if self.playback is None or index >= len(tiles):
+            return
+        if self.playback.close(tiles[index]):
+            self._start_tile(tiles[index], self._state.cameras[index])
+
+    def pick_time(self, index: int) -> TimePicker | None:
+        """Open the (non-modal) time picker for tile `index`; accepting it plays from that time."""
+        tiles = self.grid.tiles
+        if self.playback is None or index >= len(tiles) or tiles[index].camera_name is None:
+            return None
+        if self.time_picker is not None:
+            self.time_picker.close()
+        picker = TimePicker(tiles[index].camera_name or "", self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.time_chosen.connect(
+            lambda wall_ms: self._on_picker_time_chosen(picker, index, wall_ms)
+        )
+        picker.finished.connect(lambda _result: self._on_picker_finished(picker))
+        self.time_picker = picker
+        picker.show()
+        return picker
+
     def set_wall_mode(self, on: bool) -> None:
         """Full-screen wall without the toolbar (on), or back to the window as it was."""
         if on == self._state.wall_mode:
@@ -212,7 +277,10 @@ class LiveWall(QWidget):
 
     def _apply(self, state: WallState, *, save: bool = True) -> None:
         old_tiles, old_cameras = self.grid.tiles, self._state.cameras
+        recorded: list[VideoTile] = []
         if state.layout is not self.grid.layout_kind or len(old_tiles) != len(state.cameras):
+            if self.playback is not None:
+                recorded = self.playback.close_all()  # the tiles go: back to live
             new_tiles = self._build_tiles(state)
         else:
             new_tiles = old_tiles
@@ -220,9 +288,11 @@ class LiveWall(QWidget):
             camera_id = state.cameras[index]
             previous = old_tiles[index] if index < len(old_tiles) else None
             if previous is not None and old_cameras[index] == camera_id and camera_id is not None:
-                if previous is not tile:
+                if previous is tile:
+                    continue
+                if previous not in recorded:
                     self.feeds.move(previous, tile)
-                continue
+                    continue
             if previous is not None and previous is not tile:
                 self.feeds.release(previous)
             self._start_tile(tile, camera_id)
@@ -238,9 +308,15 @@ class LiveWall(QWidget):
             tile.double_clicked.connect(self.toggle_maximised)
             tile.camera_dropped.connect(self._on_tile_camera_dropped)
             tile.clear_requested.connect(self._on_tile_clear_requested)
+            tile.back_requested.connect(self.back)
+            tile.pick_requested.connect(self.pick_time)
+            tile.live_requested.connect(self.go_live)
+            tile.set_playback_available(self.playback is not None)
         return tiles
 
     def _start_tile(self, tile: VideoTile, camera_id: int | None) -> None:
+        if self.playback is not None:
+            self.playback.close(tile)
         self.feeds.release(tile)
         camera = None if camera_id is None else self._cameras.get(camera_id)
         if camera is None:
@@ -271,6 +347,14 @@ class LiveWall(QWidget):
     def _on_tile_clear_requested(self, index: int) -> None:
         self._start_tile(self.grid.tiles[index], None)
         self._set_state(self._state.with_camera(index, None))
+
+    def _on_picker_time_chosen(self, picker: TimePicker, index: int, wall_ms: int) -> None:
+        if self.time_picker is picker:  # not a picker closed by a newer one
+            self.play_recorded(index, wall_ms)
+
+    def _on_picker_finished(self, picker: TimePicker) -> None:
+        if self.time_picker is picker:
+            self.time_picker = None
 
     def _on_leave_action_triggered(self) -> None:
         self.set_wall_mode(False)

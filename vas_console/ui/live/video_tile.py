@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
@@ -27,14 +28,17 @@ from vas_console.media.frames import LatestFrameSlot
 from vas_console.media.live import LiveFrame, LiveState, LiveStats, LiveStatus, fit_size
 from vas_console.ui import theme
 from vas_console.ui.live.dnd import camera_id_from
-from vas_console.ui.live.tile_text import EMPTY_HINT, state_lines, state_text, stats_text
+from vas_console.ui.live.tile_controls import BACK_S, TileButtons
+from vas_console.ui.live.tile_paint import paint_state_box
+from vas_console.ui.live.tile_text import EMPTY_HINT, state_text, stats_text
 
 logger = logging.getLogger(__name__)
 
 HOVER_REFRESH_S = 1.0
 _BACKGROUND = QColor("#07090c")
-_LABEL_BACKGROUND = QColor(0, 0, 0, 170)
 _HEADER_BACKGROUND = QColor(theme.PANEL)
+_RECORDED_BACKGROUND = QColor("#4a3500")
+RECORDED_BADGE = "RECORDED"
 _MARGIN = 6
 _HEADER_PAD = 3
 _STATE_WORDS = {
@@ -62,11 +66,19 @@ class VideoTile(QWidget):
         double_clicked(int): the tile (its index) was double-clicked: maximise it, or go back.
         camera_dropped(int, int): a camera (id) was dropped onto the tile (index).
         clear_requested(int): the operator asked to empty the tile.
+        back_requested(int), pick_requested(int): play the tile's recordings from 30 s ago / a picked time.
+        live_requested(int): leave recorded video, back to live.
+
+    While recorded (`set_recorded`), the header turns amber with a RECORDED badge and a Live button, and
+    `set_overlay`'s widget (the playback view) covers the video area.
     """
 
     double_clicked = Signal(int)
     camera_dropped = Signal(int, int)
     clear_requested = Signal(int)
+    back_requested = Signal(int)
+    pick_requested = Signal(int)
+    live_requested = Signal(int)
 
     def __init__(self, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +101,13 @@ class VideoTile(QWidget):
         self._next_hover_refresh = 0.0
         self.painted_frames = 0
         self.paint_observer: PaintObserver | None = None
+        self._playback_available = False
+        self._recorded = False
+        self._overlay: QWidget | None = None
+        self.buttons = TileButtons(self)
+        self.buttons.back_clicked.connect(self._on_back_triggered)
+        self.buttons.pick_clicked.connect(self._on_pick_triggered)
+        self.buttons.live_clicked.connect(self._on_live_triggered)
 
     # -- state -------------------------------------------------------------------------------------
 
@@ -119,7 +138,50 @@ class VideoTile(QWidget):
         if name is None:
             self.set_feed(None)
             self._status = None
+        self._update_buttons()
         self.update()
+
+    @property
+    def recorded(self) -> bool:
+        return self._recorded
+
+    def set_playback_available(self, available: bool) -> None:
+        """Offer "Back 30 s" and "Play from…" (hover buttons, context menu)."""
+        self._playback_available = available
+        self._update_buttons()
+
+    def set_recorded(self, recorded: bool) -> None:
+        """Mark the tile as showing recorded video (amber header, RECORDED, a Live button)."""
+        self._recorded = recorded
+        if recorded:
+            self._status = None
+        self._update_buttons()
+        self.update()
+
+    def set_overlay(self, widget: QWidget | None) -> None:
+        """Cover the video area with `widget` (reparented to the tile), or remove the current one."""
+        if self._overlay is not None and self._overlay is not widget:
+            self._overlay.hide()
+        self._overlay = widget
+        if widget is not None:
+            widget.setParent(self)
+            widget.setGeometry(self.video_rect())
+            widget.show()
+            self.buttons.raise_()
+
+    def _update_buttons(self) -> None:
+        self.buttons.update_visibility(
+            hovered=self._hovered,
+            available=self._playback_available and self._camera_name is not None,
+            recorded=self._recorded,
+        )
+        self.buttons.place(self.width(), self.header_height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._overlay is not None:
+            self._overlay.setGeometry(self.video_rect())
+        self.buttons.place(self.width(), self.header_height())
 
     def set_stream(self, stream: str) -> None:
         self._stream = stream
@@ -223,12 +285,15 @@ class VideoTile(QWidget):
     def _paint_header(self, painter: QPainter) -> None:
         """The bar above the picture: the camera's name, and its figures (hovered) or its state."""
         bar = QRect(0, 0, self.width(), self.header_height())
-        painter.fillRect(bar, _HEADER_BACKGROUND)
-        text_area = bar.adjusted(_MARGIN, 0, -_MARGIN, 0)
+        painter.fillRect(bar, _RECORDED_BACKGROUND if self._recorded else _HEADER_BACKGROUND)
+        buttons = self.buttons.width() + _MARGIN if self.buttons.isVisible() else 0
+        text_area = bar.adjusted(_MARGIN, 0, -_MARGIN - buttons, 0)
         metrics = painter.fontMetrics()
         self._shown_text = state_text(self._status)
         right, colour = self.hover_text, theme.TEXT_DIM
-        if right:
+        if self._recorded:
+            right, colour = RECORDED_BADGE, theme.AMBER
+        elif right:
             self._next_hover_refresh = time.monotonic() + HOVER_REFRESH_S
         elif self._status is not None:
             right, colour = _STATE_WORDS.get(self._status.state, ("", theme.TEXT_DIM))
@@ -259,35 +324,19 @@ class VideoTile(QWidget):
         if not self._shown_text or self._status is None:
             return
         colour = _STATE_WORDS.get(self._status.state, ("", theme.TEXT))[1]
-        headline, reason = state_lines(self._status)
-        metrics = painter.fontMetrics()
-        width = max(40, min(area.width() - 4 * _MARGIN, 420))
-        wrap = Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
-        detail = metrics.boundingRect(QRect(0, 0, width, area.height()), wrap, reason)
-        used = max(metrics.horizontalAdvance(headline), detail.width() if reason else 0)
-        height = metrics.height() + (detail.height() + _MARGIN // 2 if reason else 0)
-        box = QRect(0, 0, min(width, used) + 4 * _MARGIN, min(area.height(), height + 2 * _MARGIN))
-        box.moveCenter(area.center())
-        painter.fillRect(box, _LABEL_BACKGROUND)
-        inner = box.adjusted(2 * _MARGIN, _MARGIN, -2 * _MARGIN, -_MARGIN)
-        font = QFont(painter.font())
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(QColor(colour))
-        painter.drawText(inner, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, headline)
-        painter.setFont(QFont(self.font()))
-        painter.setPen(QColor(theme.TEXT))
-        painter.drawText(inner.adjusted(0, metrics.height() + _MARGIN // 2, 0, 0), wrap, reason)
+        paint_state_box(painter, self.video_rect(), self._status, colour)
 
     # -- input -------------------------------------------------------------------------------------
 
     def enterEvent(self, event: QEnterEvent) -> None:
         self._hovered = True
+        self._update_buttons()
         self.update()
         super().enterEvent(event)
 
     def leaveEvent(self, event: QEvent) -> None:
         self._hovered = False
+        self._update_buttons()
         self.update()
         super().leaveEvent(event)
 
@@ -303,12 +352,27 @@ class VideoTile(QWidget):
             return
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self._playback_available:
+            menu.addAction(f"Back {BACK_S} s").triggered.connect(self._on_back_triggered)
+            menu.addAction("Play from…").triggered.connect(self._on_pick_triggered)
+        if self._recorded:
+            menu.addAction("Live").triggered.connect(self._on_live_triggered)
+        menu.addSeparator()
         action = menu.addAction("Remove from the wall")
         action.triggered.connect(self._on_remove_triggered)
         menu.popup(event.globalPos())
 
     def _on_remove_triggered(self) -> None:
         self.clear_requested.emit(self.index)
+
+    def _on_back_triggered(self) -> None:
+        self.back_requested.emit(self.index)
+
+    def _on_pick_triggered(self) -> None:
+        self.pick_requested.emit(self.index)
+
+    def _on_live_triggered(self) -> None:
+        self.live_requested.emit(self.index)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if camera_id_from(event.mimeData()) is None:
