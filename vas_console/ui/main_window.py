@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
             self.live_wall.wall_mode_changed.connect(self._wall_chrome.set_wall_mode)
             self.live_wall.tasks.backend_failed.connect(self._on_tasks_backend_failed)
             self.live_wall.tasks.failed_unexpectedly.connect(self._on_tasks_failed_unexpectedly)
+            self.live_wall.playback_failed.connect(self._on_playback_failed)
 
     def _build_tree_dock(self) -> None:
         self.tree = CameraTreePanel(self.roster, self)
