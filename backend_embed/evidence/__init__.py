@@ -1,0 +1,1 @@
+"""Evidence: clip exports signed with the installation's key, and their verification."""
