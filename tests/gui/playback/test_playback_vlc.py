@@ -98,13 +98,15 @@ def test_paused_frame_steps_show_the_next_frames(
     view.transport.actions_by_name["play_pause"].trigger()
     qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PAUSED)
     view.group.seek(T0 + 9_000)
-    qtbot.waitUntil(lambda: (shown_code(view.surfaces[0]) or 0) >= T0 + 9_000, timeout=4000)
+    # a picture at the target, or (on a loaded machine) on the keyframe before it: the tolerance asserted
+    # below; the paused view was at T0 + 2 s, so either still proves the seek landed
+    qtbot.waitUntil(lambda: (shown_code(view.surfaces[0]) or 0) >= T0 + 8_000, timeout=10_000)
     qtbot.wait(300)
     settled = shown_code(view.surfaces[0]) or 0
     # the target or the frame after it (on a loaded machine libVLC may stop on the keyframe before it)
     assert -1000 <= settled - (T0 + 9_000) <= 2 * FRAME_MS
     view.transport.actions_by_name["frame"].trigger()
-    qtbot.waitUntil(lambda: (shown_code(view.surfaces[0]) or 0) > settled, timeout=3000)
+    qtbot.waitUntil(lambda: (shown_code(view.surfaces[0]) or 0) > settled, timeout=6000)
     assert (shown_code(view.surfaces[0]) or 0) - settled <= 2 * FRAME_MS
 
 
