@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
 import logging
 import os
-import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
@@ -19,6 +16,7 @@ from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError
 
 from backend_embed.api.errors import CredentialError
+from backend_embed.private_files import create_private, read_private
 
 logger = logging.getLogger(__name__)
 
@@ -114,95 +112,24 @@ class FileKeyStore:
 
     def load(self) -> bytes | None:
         """Read the key file; None if it does not exist."""
-        try:
-            fd = os.open(
-                self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-            )
-        except FileNotFoundError:
+        raw = read_private(self.path, what=_KEY_FILE, remedy=_REMEDY, error=CredentialError)
+        if raw is None:
             return None
-        except OSError as exc:
-            raise CredentialError(
-                f"The credentials key file {self.path} cannot be read ({exc.strerror})."
-            ) from exc
-        with os.fdopen(fd, "rb") as fh:
-            self._check_private(os.fstat(fh.fileno()))
-            key = fh.read().strip()
+        key = raw.strip()
         if not key:
             raise CredentialError(
                 f"The credentials key file {self.path} is empty. Delete it and re-enter the camera passwords."
             )
         return key
 
-    def _check_private(self, st: os.stat_result) -> None:
-        if not stat.S_ISREG(st.st_mode):
-            raise CredentialError(f"The credentials key file {self.path} is not a regular file.")
-        if sys.platform == "win32":
-            return
-        if st.st_uid != os.getuid():
-            raise CredentialError(
-                f"The credentials key file {self.path} belongs to another user; refusing to use it."
-            )
-        if st.st_mode & 0o077:
-            raise CredentialError(
-                f"The credentials key file {self.path} can be read by other users (mode "
-                f"{stat.S_IMODE(st.st_mode):04o}); refusing to use it. If only you can have read it, run "
-                f"'chmod 600 {self.path}'; otherwise delete it and re-enter the camera passwords."
-            )
-
     def save(self, key: bytes) -> None:
-        """Write the key to a 0600 temp file in the same directory, fsync it, then publish it atomically."""
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(
-                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-            )
-        except OSError as exc:
-            raise CredentialError(
-                f"The credentials key cannot be saved in {self.path.parent}: {exc}"
-            ) from exc
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as fh:  # mkstemp creates the file with mode 0600
-                fh.write(key)
-                fh.flush()
-                os.fsync(fh.fileno())
-            _publish_no_clobber(tmp, self.path)
-            _fsync_dir(self.path.parent)
-        except FileExistsError:
-            raise
-        except OSError as exc:
-            raise CredentialError(
-                f"The credentials key cannot be saved to {self.path}: {exc}"
-            ) from exc
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+        """Write the key to a new 0600 file atomically; FileExistsError if another process made one first."""
+        create_private(self.path, key, what="The credentials key", error=CredentialError)
         logger.info("Created a new credentials key file %s", self.path)
 
 
-def _publish_no_clobber(tmp: Path, target: Path) -> None:
-    """Give `tmp` the name `target` atomically, failing with FileExistsError if `target` exists."""
-    try:
-        os.link(tmp, target)
-    except FileExistsError:
-        raise
-    except OSError as exc:
-        # a file system without hard links (some FUSE/vfat mounts): check, then rename
-        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK):
-            raise
-        if target.exists():
-            raise FileExistsError(errno.EEXIST, "key file exists", str(target)) from exc
-        os.replace(tmp, target)
-
-
-def _fsync_dir(directory: Path) -> None:
-    if sys.platform == "win32":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+_KEY_FILE = "The credentials key file"
+_REMEDY = "delete it and re-enter the camera passwords"
 
 
 class KeyringKeyStore:

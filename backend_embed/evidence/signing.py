@@ -11,10 +11,6 @@ import binascii
 import contextlib
 import hashlib
 import logging
-import os
-import stat
-import sys
-import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -22,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from backend_embed.api.errors import BackendError
+from backend_embed.private_files import create_private, read_private
 
 logger = logging.getLogger(__name__)
 
@@ -142,64 +139,20 @@ class InstallationKey:
 
 def _read_private(path: Path) -> bytes | None:
     """The key file's bytes, or None if it does not exist; refuses a file others may read."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise SigningKeyError(
-            f"The evidence signing key file {path} cannot be read ({exc.strerror})."
-        ) from exc
-    with os.fdopen(fd, "rb") as fh:
-        _check_private(path, os.fstat(fh.fileno()))
-        return fh.read()
-
-
-def _check_private(path: Path, st: os.stat_result) -> None:
-    if not stat.S_ISREG(st.st_mode):
-        raise SigningKeyError(f"The evidence signing key file {path} is not a regular file.")
-    if sys.platform == "win32":
-        return
-    if st.st_uid != os.getuid():
-        raise SigningKeyError(
-            f"The evidence signing key file {path} belongs to another user; refusing to use it."
-        )
-    if st.st_mode & 0o077:
-        # as OpenSSH does: a loose mode means the key may have been copied, so the operator decides
-        raise SigningKeyError(
-            f"The evidence signing key file {path} can be read by other users (mode "
-            f"{stat.S_IMODE(st.st_mode):04o}); refusing to use it. If only you can have read it, run "
-            f"'chmod 600 {path}'; otherwise move it away so a new key is created."
-        )
+    return read_private(
+        path,
+        what="The evidence signing key file",
+        remedy="move it away so a new key is created",
+        error=SigningKeyError,
+    )
 
 
 def _save_new(path: Path, key: Ed25519PrivateKey) -> None:
-    """Write the key to a 0600 temp file, fsync it, then publish it under `path` without replacing one."""
+    """Write the key (PKCS#8 PEM) to a new 0600 file without replacing one another process made."""
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise SigningKeyError(
-            f"The evidence signing key cannot be saved in {path.parent}: {exc}"
-        ) from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:  # mkstemp creates the file with mode 0600
-            fh.write(pem)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.link(tmp, path)  # fails with FileExistsError instead of replacing another process's key
-    except FileExistsError:
-        raise
-    except OSError as exc:
-        raise SigningKeyError(f"The evidence signing key cannot be saved to {path}: {exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    create_private(path, pem, what="The evidence signing key", error=SigningKeyError)
     logger.info("Created a new evidence signing key %s", path)
