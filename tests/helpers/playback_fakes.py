@@ -151,9 +151,13 @@ class FakePlayer:
         self.rate = rate
         self.requests.append(("rate", rate))
 
-    def next_frame(self) -> None:
+    def next_frame(self) -> bool:
+        """Like VlcPlayer: a step while paused is made; otherwise it is ignored (False)."""
+        if self.state is not PlayerState.PAUSED:
+            return False
         self.requests.append(("step",))
         self.offset_ms += 40
+        return True
 
     def seek(self, offset_ms: int) -> None:
         self.offset_ms = offset_ms

@@ -130,7 +130,9 @@ class Player(Protocol):
 
     def set_rate(self, rate: float) -> None: ...
 
-    def next_frame(self) -> None: ...
+    def next_frame(self) -> bool:
+        """One frame forward while paused (or once a settling paused seek has paused). False: ignored."""
+        ...
 
     def seek(self, offset_ms: int) -> None: ...
 
@@ -257,6 +259,9 @@ class VlcPlayer:
             None  # within the run: made once the run shows a picture
         )
         self._pause_on_picture = False  # a paused seek: pause again once the new picture shows
+        self._pending_steps = (
+            0  # frame steps asked for while a paused seek settled: made once paused
+        )
         self._pause_gate = 0.0  # monotonic time before which a picture does not count for that
         self._rate = 1.0
         self._memory: _MemoryTarget | None = None
@@ -315,6 +320,7 @@ class VlcPlayer:
         self._load(self._map.run_at(offset_ms), offset_ms, paused=False)
 
     def play(self) -> None:
+        self._pending_steps = 0
         if self._state is PlayerState.PAUSED:
             self._pause_on_picture = False
             self._mp.set_rate(self._rate)
@@ -331,10 +337,16 @@ class VlcPlayer:
         if self._state is not PlayerState.PAUSED:  # while paused: applied by play()
             self._mp.set_rate(self._rate)
 
-    def next_frame(self) -> None:
-        """Show the next frame; only while paused."""
-        if self._state is PlayerState.PAUSED and not self._pause_on_picture:
+    def next_frame(self) -> bool:
+        """Show the next frame while paused. Asked while a paused seek settles, it is made once that seek
+        has paused on its picture (an operator's step is never dropped). False: not paused, ignored."""
+        if self._pause_on_picture:
+            self._pending_steps += 1
+            return True
+        if self._state is PlayerState.PAUSED:
             self._mp.next_frame()
+            return True
+        return False
 
     def seek(self, offset_ms: int) -> None:
         """Show playlist time `offset_ms` (clamped), keeping the play/pause state.
@@ -464,6 +476,10 @@ class VlcPlayer:
         if state is PlayerState.ERROR:
             logger.warning("libVLC could not play the recording (run at %s ms)", self._base_ms)
         self._set_state(state)
+        if state is PlayerState.PAUSED and self._pending_steps:
+            steps, self._pending_steps = self._pending_steps, 0
+            for _ in range(steps):
+                self._mp.next_frame()
 
     def _handle_time(self, generation: int, local_ms: int) -> None:
         if generation == self._generation and self._run is not None and local_ms >= 0:
