@@ -174,10 +174,9 @@ class PlaybackChannel(QObject):
         if not self._want_paused:
             self.pause()
             return
-        if self._clock is not None and not self._waiting:
-            # the player makes the step now, or once a paused seek still settling has paused
-            if self.player.next_frame():
-                self._clock.step(self.player.frame_ms)
+        # the player makes the step now, or once a paused seek still settling has paused
+        if self._clock is not None and not self._waiting and self.player.next_frame():
+            self._clock.step(self.player.frame_ms)
 
     def close(self) -> None:
         """Cancel loads and release the player. The channel is unusable afterwards."""
