@@ -52,6 +52,27 @@ class StorageAlert:
     report: StorageReport
 
 
+@dataclass(frozen=True, slots=True)
+class SnapshotsChanged:
+    """Snapshots were taken, deleted, protected or removed by retention: reload the gallery."""
+
+
+@dataclass(frozen=True, slots=True)
+class BookmarksChanged:
+    """Bookmarks of these cameras were added, edited, locked, unlocked or deleted."""
+
+    camera_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportProgress:
+    """A clip export moved on: `fraction` 0.0 … 1.0 of the media to copy, `detail` what it is doing."""
+
+    job_id: str
+    fraction: float
+    detail: str
+
+
 BackendEvent = (
     CamerasChanged
     | CameraRemoved
@@ -59,4 +80,7 @@ BackendEvent = (
     | CameraStatusChanged
     | RecorderStatusChanged
     | StorageAlert
+    | SnapshotsChanged
+    | BookmarksChanged
+    | ExportProgress
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -17,6 +17,17 @@ from backend_embed.api.dto import (
     StreamRole,
 )
 from backend_embed.api.events import BackendEvent
+from backend_embed.api.evidence import (
+    Bookmark,
+    BookmarkDraft,
+    BookmarkQuery,
+    ClipExportRequest,
+    ClipExportResult,
+    EvidenceKey,
+    ExportVerification,
+    Snapshot,
+    SnapshotFilter,
+)
 from backend_embed.api.media import LiveEndpoint, OfflineReview, PlaybackSource, Preview
 from backend_embed.api.recording import Coverage, ProtectedRange, RecorderStatus, StorageReport
 
@@ -136,6 +147,87 @@ class BackendApi(Protocol):
 
     async def close_offline(self, review_id: str) -> None:
         """Forget an offline review and delete its temporary index and playlists."""
+        ...
+
+    # evidence: snapshots -----------------------------------------------------------------------------
+
+    async def take_live_snapshot(self, camera_id: int) -> Snapshot:
+        """Save the newest frame of the camera's main stream (whatever stream a tile shows).
+
+        Raises:
+            LiveSourceUnavailableError (a BackendError): no picture from the camera right now.
+        """
+        ...
+
+    async def take_recorded_snapshot(self, camera_id: int, time_ms: int) -> Snapshot:
+        """Save the recorded frame shown at `time_ms` (the frame whose span contains it).
+
+        Raises:
+            NotFoundError: nothing is recorded at `time_ms`.
+        """
+        ...
+
+    async def list_snapshots(self, snapshot_filter: SnapshotFilter) -> list[Snapshot]:
+        """Matching snapshots, newest first."""
+        ...
+
+    async def delete_snapshots(self, snapshot_ids: Sequence[int]) -> int:
+        """Delete snapshots and their files; returns how many were deleted.
+
+        Raises:
+            ConflictError: one of them is protected (nothing is deleted).
+        """
+        ...
+
+    async def set_snapshot_protected(self, snapshot_id: int, protected: bool) -> Snapshot: ...
+
+    async def export_snapshots(self, snapshot_ids: Sequence[int], folder: Path) -> int:
+        """Copy the JPEGs (and a `snapshots.json` of their metadata) into `folder`; returns the count."""
+        ...
+
+    # evidence: bookmarks -----------------------------------------------------------------------------
+
+    async def add_bookmark(self, draft: BookmarkDraft) -> Bookmark:
+        """Add a bookmark; a locked one protects its range from retention at once."""
+        ...
+
+    async def update_bookmark(self, bookmark_id: int, draft: BookmarkDraft) -> Bookmark:
+        """Edit a bookmark (its lock follows `draft.locked` and its new range)."""
+        ...
+
+    async def set_bookmark_locked(self, bookmark_id: int, locked: bool) -> Bookmark: ...
+
+    async def delete_bookmark(self, bookmark_id: int) -> None:
+        """Delete an unlocked bookmark.
+
+        Raises:
+            ConflictError: it is locked (unlock it first).
+        """
+        ...
+
+    async def list_bookmarks(self, query: BookmarkQuery) -> list[Bookmark]:
+        """Matching bookmarks in time order."""
+        ...
+
+    # evidence: clip export ---------------------------------------------------------------------------
+
+    async def export_clips(self, request: ClipExportRequest) -> ClipExportResult:
+        """Export and sign a range of some cameras; publishes `ExportProgress` events with `request.job_id`.
+
+        Cancelling the call stops the export and removes everything it wrote.
+
+        Raises:
+            ExportError (a BackendError): nothing recorded, destination exists or unwritable, disk full,
+                ffmpeg failed.
+        """
+        ...
+
+    async def verify_export(self, folder: Path) -> ExportVerification:
+        """Check an export folder's signature and files (against this installation's key)."""
+        ...
+
+    async def evidence_key(self) -> EvidenceKey:
+        """The installation's signing key, created on first use."""
         ...
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe: ...

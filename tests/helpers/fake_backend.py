@@ -56,6 +56,7 @@ from backend_embed.api import (
     Unsubscribe,
 )
 from backend_embed.cameras.urls import parse_camera_url
+from tests.helpers.fake_evidence import FakeEvidence
 
 ONLINE_PROBE = ProbeResult(
     ProbeOutcome.OK, "ok", codec="h264", width=1280, height=720, fps=25.0, elapsed_s=0.4
@@ -80,7 +81,7 @@ class Call:
     args: tuple[Any, ...]
 
 
-class FakeBackend:
+class FakeBackend(FakeEvidence):
     """A hand-written BackendApi in memory.
 
     Scripting:
@@ -120,6 +121,7 @@ class FakeBackend:
         self.offline_open: dict[str, OfflineReview] = {}
         self._subscribers: list[EventCallback] = []
         self._ids = itertools.count(1)
+        self._init_evidence()
 
     # -- scripting --------------------------------------------------------------------------------
 
@@ -549,3 +551,6 @@ def fake_backend() -> Iterator[FakeBackend]:
     yield backend
     if backend.probe_gate is not None:
         backend.probe_gate.set()
+    if backend.export_gate is not None:
+        backend.export_gate.set()
+    backend.close_evidence()

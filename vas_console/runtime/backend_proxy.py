@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from backend_embed.api import (
     BackendApi,
+    Bookmark,
+    BookmarkDraft,
+    BookmarkQuery,
     Camera,
     CameraGroup,
     CameraSpec,
     CameraStatusInfo,
+    ClipExportRequest,
+    ClipExportResult,
     Coverage,
     EventCallback,
+    EvidenceKey,
     ExportFormat,
+    ExportVerification,
     ImportReport,
     LiveEndpoint,
     OfflineReview,
@@ -21,6 +29,8 @@ from backend_embed.api import (
     ProbeResult,
     ProtectedRange,
     RecorderStatus,
+    Snapshot,
+    SnapshotFilter,
     StorageReport,
     StreamRole,
     Unsubscribe,
@@ -156,6 +166,48 @@ class WorkerBackend:
 
     async def close_offline(self, review_id: str) -> None:
         await self._worker.call(self._backend.close_offline(review_id))
+
+    async def take_live_snapshot(self, camera_id: int) -> Snapshot:
+        return await self._worker.call(self._backend.take_live_snapshot(camera_id))
+
+    async def take_recorded_snapshot(self, camera_id: int, time_ms: int) -> Snapshot:
+        return await self._worker.call(self._backend.take_recorded_snapshot(camera_id, time_ms))
+
+    async def list_snapshots(self, snapshot_filter: SnapshotFilter) -> list[Snapshot]:
+        return await self._worker.call(self._backend.list_snapshots(snapshot_filter))
+
+    async def delete_snapshots(self, snapshot_ids: Sequence[int]) -> int:
+        return await self._worker.call(self._backend.delete_snapshots(tuple(snapshot_ids)))
+
+    async def set_snapshot_protected(self, snapshot_id: int, protected: bool) -> Snapshot:
+        return await self._worker.call(self._backend.set_snapshot_protected(snapshot_id, protected))
+
+    async def export_snapshots(self, snapshot_ids: Sequence[int], folder: Path) -> int:
+        return await self._worker.call(self._backend.export_snapshots(tuple(snapshot_ids), folder))
+
+    async def add_bookmark(self, draft: BookmarkDraft) -> Bookmark:
+        return await self._worker.call(self._backend.add_bookmark(draft))
+
+    async def update_bookmark(self, bookmark_id: int, draft: BookmarkDraft) -> Bookmark:
+        return await self._worker.call(self._backend.update_bookmark(bookmark_id, draft))
+
+    async def set_bookmark_locked(self, bookmark_id: int, locked: bool) -> Bookmark:
+        return await self._worker.call(self._backend.set_bookmark_locked(bookmark_id, locked))
+
+    async def delete_bookmark(self, bookmark_id: int) -> None:
+        await self._worker.call(self._backend.delete_bookmark(bookmark_id))
+
+    async def list_bookmarks(self, query: BookmarkQuery) -> list[Bookmark]:
+        return await self._worker.call(self._backend.list_bookmarks(query))
+
+    async def export_clips(self, request: ClipExportRequest) -> ClipExportResult:
+        return await self._worker.call(self._backend.export_clips(request))
+
+    async def verify_export(self, folder: Path) -> ExportVerification:
+        return await self._worker.call(self._backend.verify_export(folder))
+
+    async def evidence_key(self) -> EvidenceKey:
+        return await self._worker.call(self._backend.evidence_key())
 
     def subscribe(self, callback: EventCallback) -> Unsubscribe:
         return self._backend.subscribe(callback)
