@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -38,6 +39,7 @@ NAME_MAX = 100
 STREAM_ROLES = ("main", "sub")
 USER_ROLES = ("viewer", "operator", "admin")
 EVENT_SEVERITIES = ("info", "warning", "error")
+SNAPSHOT_SOURCES = ("live", "recorded")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -172,7 +174,9 @@ class SnapshotRow(Base):
     __tablename__ = "snapshots"
     __table_args__ = (
         CheckConstraint(_in("stream", STREAM_ROLES), name="stream"),
+        CheckConstraint(_in("source", SNAPSHOT_SOURCES), name="source"),
         Index("ix_snapshots_camera_taken", "camera_id", "taken_at_ms"),
+        Index("ix_snapshots_taken_at_ms", "taken_at_ms"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -186,6 +190,9 @@ class SnapshotRow(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    source: Mapped[str] = mapped_column(String(10), default="live", server_default="live")
+    thumbnail_path: Mapped[str] = mapped_column(Text, default="", server_default="")
+    protected: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class BookmarkRow(Base):
@@ -205,6 +212,11 @@ class BookmarkRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    tags: Mapped[list[str] | None] = mapped_column(JSON)
+    #: the protected range locking this bookmark's recordings; NULL when unlocked
+    protected_range_id: Mapped[int | None] = mapped_column(
+        ForeignKey("protected_ranges.id", ondelete="SET NULL")
+    )
 
 
 class EventRow(Base):
