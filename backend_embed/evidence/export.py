@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -32,7 +33,7 @@ from backend_embed.evidence.manifest import (
     build_manifest,
     clip_file_name,
 )
-from backend_embed.ffmpeg.runner import run_tool
+from backend_embed.ffmpeg.runner import run_tool, run_tool_lines
 from backend_embed.recording.runs import CONTINUITY_TOLERANCE_MS
 from backend_embed.recording.segments import SegmentRecord, SegmentRepository
 
@@ -41,6 +42,11 @@ logger = logging.getLogger(__name__)
 #: room kept free beyond the segments' own size (the MP4 index, the manifest)
 _SPARE_BYTES = 16 * 1024 * 1024
 _HASH_CHUNK = 1024 * 1024
+#: progress is reported at most this often (plus at the start, each clip's end and the end)
+PROGRESS_INTERVAL_S = 0.2
+
+#: gets the fraction done (0.0 … 1.0) and a short text of what is being done ("Gate (1 of 2)")
+ProgressCallback = Callable[[float, str], None]
 
 
 class ExportError(BackendError):
@@ -113,13 +119,14 @@ class ClipExporter:
         end_ms: int,
         dest: Path,
         *,
-        progress: Callable[[float], None] | None = None,
+        progress: ProgressCallback | None = None,
     ) -> ExportResult:
         """Export `[start_ms, end_ms)` of each `(camera_id, name)` into the new folder `dest`.
 
         The export is built in a hidden sibling folder and renamed to `dest` when complete, so `dest` either
         holds a whole signed export or does not exist. Cancelling the task kills ffmpeg and removes the
-        partial folder before `CancelledError` propagates. `progress` gets 0.0 … 1.0 (per finished clip).
+        partial folder before `CancelledError` propagates. `progress` gets 0.0 … 1.0 of the media time copied,
+        as ffmpeg reports it while copying (at most every `PROGRESS_INTERVAL_S`), and a short detail text.
 
         Raises:
             NothingRecordedError: no camera has a segment in the range.
@@ -166,21 +173,20 @@ class ClipExporter:
         work: Path,
         found: list[tuple[int, str, list[SegmentRecord]]],
         requested: tuple[int, int],
-        progress: Callable[[float], None] | None,
+        progress: ProgressCallback | None,
     ) -> ExportResult:
-        total_ms = sum(max(1, s.end_ms - s.start_ms) for _c, _n, g in found for s in g)
-        done_ms = 0
-        if progress is not None:
-            progress(0.0)
+        meter = _Meter(progress, sum(_media_ms(g) for _c, _n, g in found))
+        meter.report("Starting", 0, force=True)
         clips: list[CameraClip] = []
         used: set[str] = set()
-        for camera_id, name, records in found:
+        for index, (camera_id, name, records) in enumerate(found, start=1):
             file_name = _unique(
                 clip_file_name(name, camera_id, records[0].start_ms, records[-1].end_ms),
                 camera_id,
                 used,
             )
-            exported = await self._copy(work, file_name, records)
+            detail = f"{name} ({index} of {len(found)})"
+            exported = await self._copy(work, file_name, records, partial(meter.report, detail))
             clips.append(
                 CameraClip(
                     camera_id=camera_id,
@@ -192,9 +198,7 @@ class ClipExporter:
                     gaps=gaps_between(records),
                 )
             )
-            done_ms += sum(max(1, s.end_ms - s.start_ms) for s in records)
-            if progress is not None:
-                progress(done_ms / total_ms)
+            meter.finish_clip(_media_ms(records), detail)
         manifest = build_manifest(
             public_key=self._signer.public_key,
             key_fingerprint=self._signer.fingerprint,
@@ -205,16 +209,28 @@ class ClipExporter:
         signature = base64.b64encode(self._signer.sign(manifest)) + b"\n"
         await asyncio.to_thread(_write, work / MANIFEST_NAME, manifest)
         await asyncio.to_thread(_write, work / SIGNATURE_NAME, signature)
+        meter.report("Signed", 0, force=True)
         return ExportResult(work, tuple(clips), sum(c.file.duration_s for c in clips))
 
-    async def _copy(self, work: Path, file_name: str, records: list[SegmentRecord]) -> ExportedFile:
-        """Concatenate the segment files into `work/file_name` with ffmpeg (stream copy); hash and probe it."""
+    async def _copy(
+        self,
+        work: Path,
+        file_name: str,
+        records: list[SegmentRecord],
+        copied: Callable[[int], None],
+    ) -> ExportedFile:
+        """Concatenate the segments into `work/file_name` (ffmpeg stream copy); hash and probe it.
+
+        `copied` gets the media milliseconds written so far, as ffmpeg's `-progress` lines say.
+        """
         listing = work / f".{file_name}.concat"
         await asyncio.to_thread(_write, listing, concat_list(self._root, records).encode())
         target = work / file_name
         media_s = sum(s.end_ms - s.start_ms for s in records) / 1000
-        result = await run_tool(
-            concat_argv(self._ffmpeg, listing, target), timeout=60 + media_s / 10
+        result = await run_tool_lines(
+            concat_argv(self._ffmpeg, listing, target),
+            timeout=60 + media_s / 10,
+            on_line=lambda line: _progress_line(line, copied),
         )
         await asyncio.to_thread(listing.unlink)
         if not result.ok:
@@ -225,18 +241,10 @@ class ClipExporter:
     async def _duration(self, path: Path, fallback_s: float) -> float:
         """The clip's duration as ffprobe reads it (the index's sum if ffprobe cannot say)."""
         result = await run_tool(
-            [
-                self._ffprobe,
-                "-v",
-                "error",
-                "-show_entries",
-                "format=duration",
-                "-of",
-                "csv=p=0",
-                str(path),
-            ],
+            [self._ffprobe, "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+             str(path)],
             timeout=30,
-        )
+        )  # fmt: skip
         try:
             return float(result.stdout.decode().strip()) if result.ok else fallback_s
         except ValueError:
@@ -249,8 +257,42 @@ def concat_argv(ffmpeg: str, listing: Path, target: Path) -> list[str]:
     return [
         ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
         "-f", "concat", "-safe", "0", "-i", str(listing),
-        "-map", "0:v", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(target),
+        "-map", "0:v", "-c", "copy", "-movflags", "+faststart", "-f", "mp4",
+        "-progress", "pipe:1", "-nostats", str(target),
     ]  # fmt: skip
+
+
+class _Meter:
+    """Turns media milliseconds copied into throttled `(fraction, detail)` progress reports."""
+
+    def __init__(self, progress: ProgressCallback | None, total_ms: int) -> None:
+        self._progress = progress
+        self._total_ms = max(1, total_ms)
+        self._done_ms = 0  # of the finished clips
+        self._last = float("-inf")
+
+    def report(self, detail: str, current_ms: int, *, force: bool = False) -> None:
+        """Report the finished clips plus `current_ms` of the one being copied (throttled unless forced)."""
+        now = time.monotonic()
+        if self._progress is None or (not force and now - self._last < PROGRESS_INTERVAL_S):
+            return
+        self._last = now
+        self._progress(min(1.0, (self._done_ms + max(0, current_ms)) / self._total_ms), detail)
+
+    def finish_clip(self, media_ms: int, detail: str) -> None:
+        self._done_ms += media_ms
+        self.report(detail, 0, force=True)
+
+
+def _progress_line(line: str, copied: Callable[[int], None]) -> None:
+    """Pass on the output time of one `ffmpeg -progress` line (`out_time_us=`; `out_time_ms=` is µs too)."""
+    key, _, value = line.partition("=")
+    if key in ("out_time_us", "out_time_ms") and value.strip().lstrip("-").isdigit():
+        copied(int(value) // 1000)
+
+
+def _media_ms(records: Sequence[SegmentRecord]) -> int:
+    return sum(max(1, s.end_ms - s.start_ms) for s in records)
 
 
 def concat_list(root: Path, records: Sequence[SegmentRecord]) -> str:

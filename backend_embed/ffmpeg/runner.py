@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
@@ -138,3 +138,71 @@ async def _drain_rest(proc: asyncio.subprocess.Process, out: _Sink, err: _Sink) 
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(_DRAIN_AFTER_EXIT_S):
             await asyncio.gather(_drain(proc.stdout, out), _drain(proc.stderr, err))
+
+
+#: a stdout line longer than this is cut (progress lines are short; a runaway one must not grow unbounded)
+_MAX_LINE_BYTES = 4096
+
+
+async def _lines(stream: asyncio.StreamReader | None, on_line: Callable[[str], None]) -> None:
+    """Read `stream` to EOF and hand each line (decoded, without its end) to `on_line`."""
+    if stream is None:
+        return
+    pending = bytearray()
+    while chunk := await stream.read(_READ_CHUNK):
+        pending += chunk
+        *complete, rest = pending.split(b"\n")
+        pending = bytearray(rest[:_MAX_LINE_BYTES])
+        for line in complete:
+            on_line(line[:_MAX_LINE_BYTES].decode("utf-8", errors="replace").rstrip("\r"))
+    if pending:
+        on_line(pending.decode("utf-8", errors="replace").rstrip("\r"))
+
+
+# ASYNC109: as with run_tool, the timeout is part of the result
+async def run_tool_lines(
+    argv: Sequence[str],
+    *,
+    timeout: float,  # noqa: ASYNC109
+    on_line: Callable[[str], None],
+) -> ToolResult:
+    """Run a tool to completion like `run_tool`, handing each stdout line to `on_line` as it arrives.
+
+    For tools that report as they go (`ffmpeg -progress pipe:1`). The result's `stdout` is empty; the
+    stderr tail, exit status, timeout and the kill-and-reap on every exit path (cancellation included) are
+    as with `run_tool`. An exception raised by `on_line` stops the run: the child is killed and reaped and
+    the exception propagates.
+    """
+    if not argv:
+        raise ValueError("run_tool_lines needs a program to run")
+    started = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    logger.debug("Started %s (pid %d), reading its output lines", argv[0], proc.pid)
+    err = _Sink(MAX_STDERR_BYTES, keep_tail=True)
+    timed_out = False
+    try:
+        try:
+            async with asyncio.timeout(timeout):
+                await asyncio.gather(_lines(proc.stdout, on_line), _drain(proc.stderr, err))
+                await proc.wait()
+        except TimeoutError:
+            timed_out = True
+            logger.debug("%s (pid %d) ran over %.1f s: killing it", argv[0], proc.pid, timeout)
+    finally:
+        await _kill_and_reap(proc)
+        await _drain_rest(proc, _Sink(0, keep_tail=False), err)
+    elapsed = time.monotonic() - started
+    returncode = proc.returncode if proc.returncode is not None else -1
+    logger.debug("%s (pid %d) exited with %d after %.2f s", argv[0], proc.pid, returncode, elapsed)
+    return ToolResult(
+        returncode=returncode,
+        stdout=b"",
+        stderr=err.getvalue().decode("utf-8", errors="replace"),
+        timed_out=timed_out,
+        elapsed_s=elapsed,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import subprocess
 from pathlib import Path
@@ -49,12 +50,14 @@ async def test_export_writes_playable_mp4s_and_a_valid_signed_manifest(
     recording: Recording, signer: InstallationKey, tmp_path: Path
 ) -> None:
     dest = tmp_path / "out" / "case-17"
-    seen: list[float] = []
+    seen: list[tuple[float, str]] = []
     result = await _exporter(recording, signer).export(
-        recording.cameras, BASE_MS + 2500, BASE_MS + 4500, dest, progress=seen.append
-    )
-    assert seen[0] == 0.0
-    assert seen[-1] == 1.0
+        recording.cameras, BASE_MS + 2500, BASE_MS + 4500, dest,
+        progress=lambda fraction, detail: seen.append((fraction, detail)),
+    )  # fmt: skip
+    assert seen[0] == (0.0, "Starting")
+    assert seen[-1] == (1.0, "Signed")
+    assert (0.5, "Gate (1 of 2)") in seen
     names = sorted(p.name for p in dest.iterdir())
     assert names == sorted(
         ["manifest.json", "manifest.sig", "Gate_20261121T100002Z_20261121T100005Z.mp4",
@@ -129,10 +132,8 @@ async def test_command_line_exits_zero_only_when_valid(
 async def test_cancelling_mid_export_kills_ffmpeg_and_leaves_no_folder(
     recording: Recording, signer: InstallationKey, tmp_path: Path
 ) -> None:
-    # a real ffmpeg made to copy in real time (-re), so the export is still running when cancelled
-    slow = tmp_path / "slow-ffmpeg"
-    slow.write_text(f'#!/bin/sh\nexec {require_binary("ffmpeg")} -re "$@"\n')
-    slow.chmod(0o755)
+    # copying in real time, so the export is still running when cancelled
+    slow = _slow_ffmpeg(tmp_path)
     dest = tmp_path / "out" / "cancelled"
     task = asyncio.create_task(
         _exporter(recording, signer, ffmpeg=str(slow)).export(
@@ -144,6 +145,34 @@ async def test_cancelling_mid_export_kills_ffmpeg_and_leaves_no_folder(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def _slow_ffmpeg(tmp_path: Path) -> Path:
+    """A real ffmpeg made to copy in real time (-re), so an export takes as long as its video."""
+    slow = tmp_path / "slow-ffmpeg"
+    slow.write_text(f'#!/bin/sh\nexec {require_binary("ffmpeg")} -re "$@"\n')
+    slow.chmod(0o755)
+    return slow
+
+
+async def test_progress_moves_within_each_clip_with_its_camera_named(
+    recording: Recording, signer: InstallationKey, tmp_path: Path
+) -> None:
+    seen: list[tuple[float, str, float]] = []
+    loop = asyncio.get_running_loop()
+    await _exporter(recording, signer, ffmpeg=str(_slow_ffmpeg(tmp_path))).export(
+        recording.cameras, BASE_MS, BASE_MS + 2000, tmp_path / "out" / "slow",
+        progress=lambda fraction, detail: seen.append((fraction, detail, loop.time())),
+    )  # fmt: skip
+    fractions = [f for f, _d, _t in seen]
+    assert fractions == sorted(fractions)
+    # two 2 s clips copied in real time: ffmpeg's own reports land inside each half, not only at its end
+    assert any(0 < f < 0.5 and d == "Gate (1 of 2)" for f, d, _t in seen)
+    assert any(0.5 < f < 1 and d == "Yard/North (2 of 2)" for f, d, _t in seen)
+    assert seen[-1][:2] == (1.0, "Signed")
+    # throttled: the reports ffmpeg's lines cause (not the forced ones at a clip's end) are >= 0.2 s apart
+    inside = [t for f, _d, t in seen if f not in (0.0, 0.5, 1.0)]
+    assert all(b - a >= 0.19 for a, b in itertools.pairwise(inside))
 
 
 async def test_range_without_recordings_raises_a_clear_error(
