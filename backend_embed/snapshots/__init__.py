@@ -1,0 +1,1 @@
+"""Snapshots: stills of a camera, live (the newest frame of the main stream) or recorded (at a playhead)."""
