@@ -30,6 +30,8 @@ class BackendConfig:
         live_host, live_port: where the WHEP endpoint listens (loopback unless other consoles must reach it;
             port 0 picks a free one).
         ice_addresses: the only addresses offered as ICE host candidates to viewers.
+        snapshot_max_age_days, snapshot_max_count: snapshot retention (None: no limit); protected snapshots
+            are always kept and do not count against the limit.
     """
 
     database_url: str
@@ -46,6 +48,8 @@ class BackendConfig:
     live_host: str = "127.0.0.1"
     live_port: int = 0
     ice_addresses: tuple[str, ...] = ("127.0.0.1",)
+    snapshot_max_age_days: float | None = 365.0
+    snapshot_max_count: int | None = 20_000
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(_SUPPORTED_URL_PREFIXES):
@@ -55,6 +59,10 @@ class BackendConfig:
             )
         if self.probe_timeout_s <= 0 or self.probe_concurrency < 1 or self.recheck_interval_s < 0:
             raise InvalidInputError("Probe timeout, concurrency and interval must be positive.")
+        if (self.snapshot_max_age_days is not None and self.snapshot_max_age_days <= 0) or (
+            self.snapshot_max_count is not None and self.snapshot_max_count < 1
+        ):
+            raise InvalidInputError("Snapshot retention limits must be positive.")
 
     @classmethod
     def local(
