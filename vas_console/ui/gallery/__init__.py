@@ -1,0 +1,1 @@
+"""The snapshot gallery: a virtualised thumbnail grid, filters, a full-size viewer and snapshot actions."""
