@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 RecorderPort = Callable[[int, StreamRole], int | None]
 CodecOf = Callable[[int, StreamRole], str | None]
+AcquireListener = Callable[["LiveFeed"], None]
 
 #: codecs a WebRTC viewer takes as they are (Chromium and aiortc decode H.264, not H.265)
 PASSTHROUGH_CODECS: Final = frozenset({"h264"})
@@ -180,6 +181,7 @@ class LiveSources:
         gop_s: float = DEFAULT_LIVE_GOP_S,
         reconcile_interval_s: float = DEFAULT_RECONCILE_INTERVAL_S,
         port_allocator: Callable[[], int] = free_udp_port,
+        on_acquire: AcquireListener | None = None,
     ) -> None:
         """Describe the sources; nothing runs until a feed is acquired.
 
@@ -193,6 +195,8 @@ class LiveSources:
             gop_s: keyframe interval of the shared encoder.
             reconcile_interval_s: how often routes are re-checked against the recorders.
             port_allocator: returns a free UDP port on 127.0.0.1.
+            on_acquire: told of every `acquire` (the feed, its viewer counted), on the loop, under the
+                sources' lock: it must not block nor acquire (snapshots use it to warm a main stream).
         """
         self._stream_url = stream_url
         self._recorder_port = recorder_port
@@ -202,6 +206,7 @@ class LiveSources:
         self._gop_s = gop_s
         self._reconcile_interval_s = reconcile_interval_s
         self._port_allocator = port_allocator
+        self._on_acquire = on_acquire
         self._feeds: dict[tuple[int, StreamRole], LiveFeed] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._reconciler: asyncio.Task[None] | None = None
@@ -244,6 +249,8 @@ class LiveSources:
                 feed.linger.cancel()
                 feed.linger = None
             feed.viewers += 1
+            if self._on_acquire is not None:
+                self._on_acquire(feed)
             return feed
 
     def release(self, feed: LiveFeed) -> None:

@@ -100,6 +100,10 @@ class GopCache:
     def size(self) -> int:
         return len(self._frames)
 
+    def frames(self) -> list[EncodedFrame]:
+        """The cached GOP as it is: keyframe first, the frames' own (output timeline) timestamps."""
+        return list(self._frames)
+
     def clear(self) -> None:
         self._frames.clear()
 
@@ -114,6 +118,18 @@ class GopCache:
             dataclasses.replace(frame, pts=newest - (count - 1 - index))
             for index, frame in enumerate(frames)
         ]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CachedGop:
+    """A copy of a relay's GOP cache: decodable from `frames[0]` (a keyframe) up to the newest frame.
+
+    Attributes:
+        newest_arrival_ms: when the newest frame reached the relay (wall clock, epoch ms).
+    """
+
+    frames: tuple[EncodedFrame, ...]
+    newest_arrival_ms: int
 
 
 class RelayTrack(MediaStreamTrack):
@@ -220,6 +236,7 @@ class LiveRelay:
         self._clock = clock
         self._tracks: set[RelayTrack] = set()
         self._stopped = False
+        self._newest_arrival_ms = 0
         self.frames_received = 0
 
     @property
@@ -234,6 +251,13 @@ class LiveRelay:
     @property
     def timeline_resets(self) -> int:
         return self._timeline.resets
+
+    def cached_gop(self) -> CachedGop | None:
+        """The newest GOP for a still (snapshots), or None before the first keyframe since (re)opening."""
+        frames = self._cache.frames()
+        if not frames:
+            return None
+        return CachedGop(tuple(frames), self._newest_arrival_ms)
 
     def start(self) -> None:
         """Start reading the feed. Must be called on the loop that serves the tracks."""
@@ -273,6 +297,7 @@ class LiveRelay:
 
     def _on_frame(self, frame: EncodedFrame) -> None:
         self.frames_received += 1
+        self._newest_arrival_ms = time.time_ns() // 1_000_000
         resets = self._timeline.resets
         out = dataclasses.replace(frame, pts=self._timeline.map(frame.pts, self._clock()))
         if self._timeline.resets != resets:
