@@ -1,0 +1,1 @@
+"""Evidence dialogs: clip export with progress, export verification, and the installation's signing key."""
