@@ -37,8 +37,12 @@ from backend_embed.recording.storage import StorageReporter
 from backend_embed.recording.vod import VodPlaylists
 from backend_embed.recording.volume import CapacityVolume, DiskVolume, StorageLimits, Volume
 from backend_embed.recording.writer import SegmentWriter
+from backend_embed.snapshots.live_capture import LiveCapture
+from backend_embed.snapshots.recorded_capture import RecordedCapture
+from backend_embed.snapshots.still import Still
 from backend_embed.streams.controller import RecordingController, StreamUrl
-from backend_embed.streams.live_sources import LiveSources
+from backend_embed.streams.live_sources import LiveFeed, LiveSources, LiveSourceUnavailableError
+from backend_embed.webrtc.relay import LiveRelay
 from backend_embed.webrtc.service import LiveService
 
 logger = logging.getLogger(__name__)
@@ -77,6 +81,8 @@ class MediaServices:
         self._recording: RecordingController | None = None
         self._live_sources: LiveSources | None = None
         self._live: LiveService | None = None
+        self._live_capture: LiveCapture | None = None
+        self._recorded_capture = RecordedCapture(root, self._segments)
         self._tasks: list[asyncio.Task[None]] = []
         # the last successful probe of each camera stream: codec and picture size for live viewing
         self._probes: dict[tuple[int, StreamRole], ProbeResult] = {}
@@ -90,6 +96,8 @@ class MediaServices:
     async def stop(self) -> None:
         """Stop in reverse order: viewers, live feeds, recorders (they flush), previews, offline reviews."""
         try:
+            if self._live_capture is not None:
+                await self._live_capture.stop()
             if self._live is not None:
                 await self._live.stop()
             if self._live_sources is not None:
@@ -97,7 +105,7 @@ class MediaServices:
             if self._recording is not None:
                 await self._recording.stop()
         finally:
-            self._live = self._live_sources = self._recording = None
+            self._live = self._live_sources = self._recording = self._live_capture = None
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -138,6 +146,7 @@ class MediaServices:
             stream_url=self._stream_url,
             recorder_port=self._recorder_port,
             codec_of=self._codec_of,
+            on_acquire=self._on_live_acquired,
         )
         self._live = LiveService(
             self._live_sources,
@@ -146,7 +155,21 @@ class MediaServices:
             ice_addresses=config.ice_addresses,
         )
         await self._live.start()
+        self._live_capture = LiveCapture(self._live_sources, self._relay_of)
         logger.info("Live video served at %s", self._live.base_url)
+
+    def _on_live_acquired(self, feed: LiveFeed) -> None:
+        if self._live_capture is not None:
+            self._live_capture.note_viewed(feed)
+
+    def _relay_of(self, feed: LiveFeed) -> LiveRelay:
+        if self._live is None:
+            raise LiveSourceUnavailableError("Live video is not running.")
+        relay = self._live.relay(feed)
+        if relay is None:
+            # the live service's own relay (one reader per feed); TODO(lead): a public `relay_for`
+            relay = self._live._channel(feed).relay
+        return relay
 
     # cameras and probes --------------------------------------------------------------------------------
 
@@ -227,6 +250,35 @@ class MediaServices:
                 raise BackendError(f"{camera.name}: {probe.message}")
             self._probes[(camera.id, stream)] = probe
         return await self._live.endpoint(camera.id, stream, width=probe.width, height=probe.height)
+
+    # snapshots ---------------------------------------------------------------------------------------
+
+    async def live_still(self, camera: Camera) -> Still:
+        """The newest picture of the camera's main stream, full resolution, JPEG (snapshots.live_capture).
+
+        Raises:
+            LiveSourceUnavailableError: no live picture now (disabled, not reached yet, sending nothing).
+            NotFoundError: the camera no longer exists.
+        """
+        if not camera.enabled:
+            raise LiveSourceUnavailableError(
+                f"{camera.name} is disabled: enable it to take a snapshot."
+            )
+        if self._live_capture is None:
+            raise LiveSourceUnavailableError("Live video is not running.")
+        try:
+            return await self._live_capture.still(camera.id)
+        except LiveSourceUnavailableError as exc:
+            raise LiveSourceUnavailableError(f"No snapshot of {camera.name}: {exc}") from exc
+
+    async def recorded_still(self, camera_id: int, time_ms: int) -> Still:
+        """The recorded main-stream frame shown at `time_ms`, JPEG (snapshots.recorded_capture).
+
+        Raises:
+            NotFoundError: nothing recorded at `time_ms`.
+            BackendError: the recording cannot be read.
+        """
+        return await self._recorded_capture.still(camera_id, time_ms)
 
     # playback ----------------------------------------------------------------------------------------
 
