@@ -152,7 +152,7 @@ class ExportDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             checked = camera_id in selected
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-        self.camera_list.setMaximumHeight(130)
+        self.camera_list.setMaximumHeight(110)
         self.camera_list.itemChanged.connect(self._update_summary)
         form.addRow("Cameras", self.camera_list)
         self.start_edit = self._time_edit(start_ms)

@@ -59,6 +59,21 @@ def signer_text(verification: ExportVerification) -> str:
     return f"Signed by the key with fingerprint {key}."
 
 
+def files_text(verification: ExportVerification) -> str:
+    """`All 3 files are as signed.` or `1 altered, 1 missing, 1 unchanged.`"""
+    files = verification.files
+    if files and all(f.state is ExportFileState.OK for f in files):
+        return f"All {len(files)} file{'s are' if len(files) != 1 else ' is'} as signed."
+    words = {
+        ExportFileState.ALTERED: "altered",
+        ExportFileState.MISSING: "missing",
+        ExportFileState.EXTRA: "not in the manifest",
+        ExportFileState.OK: "unchanged",
+    }
+    counts = [(sum(f.state is s for f in files), w) for s, w in words.items()]
+    return ", ".join(f"{n} {w}" for n, w in counts if n).capitalize() + "." if files else ""
+
+
 class VerifyDialog(QDialog):
     """Chooses an export folder, verifies it through the backend and shows the verdict per file.
 
@@ -194,7 +209,9 @@ class VerifyDialog(QDialog):
             + f" background: {background}; border: 1px solid {colour};"
         )
         self.verdict_label.show()
-        self.signer_label.setText(signer_text(verification))
+        self.signer_label.setText(
+            f"{signer_text(verification)}\n{files_text(verification)}".strip()
+        )
         self.files.setRowCount(len(verification.files))
         for row, verdict in enumerate(verification.files):
             text, tint = STATE_LOOK[verdict.state]
