@@ -155,7 +155,7 @@ def test_filters_matching_nothing_say_so_and_clear_filters_shows_all_again(
     assert gallery.count_label.text() == "0 snapshots"
 
     with qtbot.waitSignal(gallery.reloaded):
-        qtbot.mouseClick(gallery.empty_state.clear_button, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(gallery.empty_state.clear_button, Qt.MouseButton.LeftButton)
 
     assert gallery.model.rowCount() == 5
     assert last_filter(fake_backend) == SnapshotFilter()
@@ -224,7 +224,7 @@ def test_delete_key_asks_and_deletes_when_confirmed(
     assert fake_backend.calls_to("delete_snapshots") == []
     delete = next(b for b in box.buttons() if b.text() == "Delete")
     with qtbot.waitSignal(gallery.notice) as notice:
-        qtbot.mouseClick(delete, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(delete, Qt.MouseButton.LeftButton)
     assert notice.args == ["1 snapshot deleted"]
     qtbot.waitUntil(lambda: gallery.model.rowCount() == 4)
     assert ids["g_rec"] not in shown_ids(gallery)
@@ -244,7 +244,7 @@ def test_cancelling_the_confirmation_deletes_nothing(
     gallery.actions_.delete.trigger()
     box = gallery.findChild(QMessageBox, "confirmBox")
     assert box is not None
-    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    QTest.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: gallery.findChild(QMessageBox, "confirmBox") is None)
     qtbot.wait(50)
 
@@ -271,7 +271,7 @@ def test_multi_select_deletes_exactly_the_selection(
     assert box is not None
     assert "these 3 snapshots" in box.text()
     delete = next(b for b in box.buttons() if b.text() == "Delete")
-    qtbot.mouseClick(delete, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(delete, Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(lambda: gallery.model.rowCount() == 2)
     deleted = fake_backend.calls_to("delete_snapshots")[0].args[0]
@@ -316,7 +316,7 @@ def test_a_conflict_from_the_backend_deletes_nothing_and_says_why(
     box = gallery.findChild(QMessageBox, "confirmBox")
     assert box is not None
     with qtbot.waitSignal(gallery.notice) as notice:
-        qtbot.mouseClick(
+        QTest.mouseClick(
             next(b for b in box.buttons() if b.text() == "Delete"), Qt.MouseButton.LeftButton
         )
 

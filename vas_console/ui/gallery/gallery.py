@@ -66,7 +66,7 @@ class SnapshotGallery(QWidget):
         reloaded(): the grid shows a fresh list.
     """
 
-    open_in_playback = Signal(int, "qlonglong")  # a 32-bit int cannot hold UTC ms
+    open_in_playback = Signal(int, "qlonglong")  # type: ignore[arg-type]  # int is 32-bit: no UTC ms
     notice = Signal(str)
     reloaded = Signal()
 

@@ -64,6 +64,8 @@ class ImageView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self._fitting = True
+        # Arrow keys step through snapshots (the dialog's shortcuts): the view must not take them to scroll.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     @property
     def scale_factor(self) -> float:

@@ -57,6 +57,7 @@ class ThumbnailCache(QObject):
         self._capacity = capacity
         self._pixmaps: OrderedDict[int, QPixmap | None] = OrderedDict()
         self._queue: OrderedDict[int, str] = OrderedDict()
+        self._in_flight: set[int] = set()
         self._worker: asyncio.Task[None] | None = None
         self._tasks = TaskKeeper(self)
         self.decoded_ids: list[int] = []
@@ -74,6 +75,8 @@ class ThumbnailCache(QObject):
         if snapshot.id in self._pixmaps:
             self._pixmaps.move_to_end(snapshot.id)
             return self._pixmaps[snapshot.id]
+        if snapshot.id in self._in_flight:
+            return None
         self._queue[snapshot.id] = snapshot.thumbnail_path
         self._queue.move_to_end(snapshot.id)
         while len(self._queue) > MAX_QUEUED:
@@ -106,7 +109,11 @@ class ThumbnailCache(QObject):
             batch: list[tuple[int, str]] = []
             while self._queue and len(batch) < BATCH:
                 batch.append(self._queue.popitem(last=True))  # newest first: what is on screen now
-            images = await asyncio.to_thread(_decode_all, [path for _, path in batch])
+            self._in_flight = {snapshot_id for snapshot_id, _ in batch}
+            try:
+                images = await asyncio.to_thread(_decode_all, [path for _, path in batch])
+            finally:
+                self._in_flight = set()
             for (snapshot_id, _path), image in zip(batch, images, strict=True):
                 self._pixmaps[snapshot_id] = None if image.isNull() else QPixmap.fromImage(image)
                 self._pixmaps.move_to_end(snapshot_id)
