@@ -10,11 +10,12 @@ from PySide6.QtGui import QColor, QNativeGestureEvent, QPointingDevice, QWheelEv
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from backend_embed.api import Bookmark, BookmarkDraft, BookmarksChanged
 from tests.gui.playback.conftest import SPANS, T0
 from tests.helpers.fake_backend import FakeBackend
 from tests.helpers.playback_fakes import FakePlayerFactory
 from vas_console.core.timeline_model import DAY_MS, HOUR_MS, MAX_SPAN_MS, MIN_SPAN_MS, MINUTE_MS
-from vas_console.ui.playback import timeline_paint
+from vas_console.ui.playback import timeline_bookmarks, timeline_paint
 from vas_console.ui.playback.playback_pane import PlaybackPane
 from vas_console.ui.playback.timeline_widget import TimelineWidget
 
@@ -229,3 +230,74 @@ def test_week_view_fetches_few_chunks(
         c for c in fake_backend.calls_to("coverage") if c.args[2] - c.args[1] == 7 * DAY_MS
     ]
     assert 1 <= len(week_calls) <= 2
+
+
+def _bookmark(
+    fake_backend: FakeBackend, camera_id: int, start_ms: int, end_ms: int, name: str, locked: bool
+) -> Bookmark:
+    draft = BookmarkDraft(camera_id, start_ms, end_ms, name, "", ("tag",), locked)
+    bookmark = fake_backend._bookmark_of(next(fake_backend._ids), draft, start_ms)
+    fake_backend.bookmarks[bookmark.id] = bookmark
+    return bookmark
+
+
+def test_bookmark_lane_bars_sit_at_the_bookmark_times(
+    qtbot: QtBot, pane: PlaybackPane, fake_backend: FakeBackend
+) -> None:
+    timeline = pane.timeline
+    camera = pane.channels[0].camera_id
+    first = _bookmark(fake_backend, camera, T0 - 600_000, T0 - 300_000, "Van", True)
+    second = _bookmark(fake_backend, camera, T0 + 60_000, T0 + 61_000, "Blink", False)
+    outside = _bookmark(fake_backend, camera, T0 + 7_200_000, T0 + 7_300_000, "Later", False)
+    fake_backend.emit(BookmarksChanged((camera,)))
+    qtbot.waitUntil(lambda: len(timeline.bookmark_rects()) == 2)
+    row = next(r for r in timeline.rows() if r.title == "Bookmarks")
+    model = timeline.model
+    rects = {b.id: r for b, r in timeline.bookmark_rects()}
+    assert outside.id not in rects
+    van = rects[first.id]
+    assert van.left() == pytest.approx(GUTTER + model.x_at(first.start_ms))
+    assert van.right() == pytest.approx(GUTTER + model.x_at(first.end_ms))
+    assert (van.top(), van.bottom()) == (row.top + 1, row.top + row.height - 1)
+    blink = rects[second.id]  # one second on a one-hour view: widened to stay clickable
+    assert blink.left() == pytest.approx(GUTTER + model.x_at(second.start_ms))
+    assert blink.width() == pytest.approx(timeline_bookmarks.MIN_BOOKMARK_PX)
+    image = timeline.grab().toImage()
+    centre = van.center().toPoint()
+    assert image.pixelColor(centre.x() + 30, centre.y()) == timeline_bookmarks.BOOKMARK_LOCKED
+    text = timeline.tooltip_at(van.center())
+    assert text.splitlines()[0] == "Van"
+    assert "Tags: tag" in text
+    assert "Locked" in text
+    assert timeline.tooltip_at(QPointF(van.center().x(), lane_y(timeline))) == ""
+
+
+def test_clicking_a_bookmark_selects_it_and_plays_from_its_start(
+    qtbot: QtBot, pane: PlaybackPane, fake_backend: FakeBackend
+) -> None:
+    timeline = pane.timeline
+    camera = pane.channels[0].camera_id
+    bookmark = _bookmark(fake_backend, camera, T0 - 600_000, T0 - 300_000, "Van", False)
+    fake_backend.emit(BookmarksChanged((camera,)))
+    qtbot.waitUntil(lambda: bool(timeline.bookmark_rects()))
+    where = timeline.bookmark_rects()[0][1].center().toPoint() + QPoint(40, 0)
+    with qtbot.waitSignal(timeline.seek_requested) as seek:
+        qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=where)
+    assert seek.args == [bookmark.start_ms]
+    assert timeline.selected_bookmark == bookmark.id
+
+
+def test_marked_range_is_drawn_between_in_and_out(pane: PlaybackPane) -> None:
+    timeline = pane.timeline
+    timeline.set_marks(T0 - 300_000, T0 + 300_000)
+    band = timeline_bookmarks.mark_rect(
+        timeline.model, *timeline.marks, timeline_paint.AXIS_H, timeline.height()
+    )
+    assert band is not None
+    assert band.left() == pytest.approx(GUTTER + timeline.model.x_at(T0 - 300_000))
+    assert band.right() == pytest.approx(GUTTER + timeline.model.x_at(T0 + 300_000))
+    image = timeline.grab().toImage()
+    x = round(band.center().x())
+    y = next(r for r in timeline.rows() if r.title == "Events").top + 3
+    inside, outside = image.pixelColor(x, y), image.pixelColor(round(band.left()) - 40, y)
+    assert inside != outside  # the translucent band tints the lanes under it

@@ -15,9 +15,10 @@ from vas_console.media.vlc_player import Player, PlayerFactory
 from vas_console.ui.aio import TaskKeeper
 from vas_console.ui.playback.channel import ChannelStatus, PlaybackChannel
 from vas_console.ui.playback.coverage_cache import CoverageCache
+from vas_console.ui.playback.playback_evidence import PlaybackEvidence
 from vas_console.ui.playback.playback_group import PlaybackGroup
 from vas_console.ui.playback.preview_cache import PreviewCache
-from vas_console.ui.playback.recordings import Recordings
+from vas_console.ui.playback.recordings import Recordings, evidence_of
 from vas_console.ui.playback.timeline_paint import format_time
 from vas_console.ui.playback.timeline_widget import CameraLane, TimelineWidget
 from vas_console.ui.playback.transport_bar import TransportBar, rate_label
@@ -43,11 +44,16 @@ class PlaybackPane(QWidget):
     Subclasses place `surfaces` (see `PlaybackView` and `SyncPlayback`). Every backend failure of any
     part (playlists, coverage, previews, recording lookups) is logged and re-emitted as `failed`.
 
+    Bookmarks and snapshots (`evidence`, see `PlaybackEvidence`) come with a backend's recordings, not
+    with an offline review's.
+
     Signals:
         failed(str): an operator message for a `BackendError` (the window shows it as a notice).
+        notice(str): an operator message that is not a failure ("Snapshot saved: …").
     """
 
     failed = Signal(str)
+    notice = Signal(str)
 
     def __init__(
         self,
@@ -71,6 +77,13 @@ class PlaybackPane(QWidget):
         self.timeline.set_lanes([CameraLane(cid, title) for cid, title in cameras])
         self.transport = TransportBar(self)
         self.transport.install_shortcuts(self)
+        titles = dict(cameras)
+        self.evidence = PlaybackEvidence(
+            evidence_of(backend), self.group, self.timeline, titles, self
+        )
+        self.addActions(list(self.evidence.actions_by_name.values()))
+        for button in self.evidence.make_buttons(self.transport):
+            self.transport.extra.addWidget(button)
         self._connect()
         self._closed = False
         # if the pane is deleted without close_playback(), libVLC must still stop: the players hold
@@ -81,6 +94,8 @@ class PlaybackPane(QWidget):
     def _connect(self) -> None:
         keepers: list[TaskKeeper] = [self.coverage.tasks, self.previews.tasks, self.group.tasks]
         keepers += [channel.tasks for channel in self.channels]
+        keepers += self.evidence.keepers()
+        self.evidence.notice.connect(self.notice)
         for keeper in keepers:
             keeper.backend_failed.connect(self._on_tasks_backend_failed)
         for channel in self.channels:
@@ -117,6 +132,7 @@ class PlaybackPane(QWidget):
             self.group.close()
             self.coverage.close()
             self.previews.close()
+            self.evidence.close()
             self.timeline.popup.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:

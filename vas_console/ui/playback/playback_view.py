@@ -17,10 +17,11 @@ class PlaybackView(PlaybackPane):
 
     Keyboard (anywhere in the view; also in each control's tooltip): Space play/pause, "." one frame,
     Left/Right 10 s, Shift+Left/Right 1 min, Ctrl+Left/Right previous/next recording, [ ] slower/faster,
-    Ctrl+G date field, + - zoom the timeline.
+    Ctrl+G date field, + - zoom the timeline; I / O mark in / out, B bookmark the marked range, Escape
+    clear the marks, S snapshot of the frame on screen (bookmarks and snapshots: not in offline review).
 
     Signals:
-        failed(str): see `PlaybackPane`.
+        failed(str), notice(str): see `PlaybackPane`.
     """
 
     def __init__(

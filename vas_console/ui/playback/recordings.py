@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from backend_embed.api import BackendApi, Coverage, PlaybackSource, Preview, StreamRole
+from backend_embed.api import (
+    BackendApi,
+    Bookmark,
+    BookmarkDraft,
+    BookmarkQuery,
+    Coverage,
+    EventCallback,
+    PlaybackSource,
+    Preview,
+    Snapshot,
+    StreamRole,
+    Unsubscribe,
+)
 
 
 class Recordings(Protocol):
@@ -19,6 +31,29 @@ class Recordings(Protocol):
     ) -> PlaybackSource: ...
 
     async def previews(self, camera_id: int, start_ms: int, end_ms: int) -> list[Preview]: ...
+
+
+@runtime_checkable
+class RecordedEvidence(Protocol):
+    """What playback of the live installation offers beyond `Recordings`: bookmarks and snapshots.
+
+    A `BackendApi` is one; an offline review (`OfflineRecordings`) is not: it has no database to hold them.
+    """
+
+    async def list_bookmarks(self, query: BookmarkQuery) -> list[Bookmark]: ...
+
+    async def add_bookmark(self, draft: BookmarkDraft) -> Bookmark: ...
+
+    async def update_bookmark(self, bookmark_id: int, draft: BookmarkDraft) -> Bookmark: ...
+
+    async def take_recorded_snapshot(self, camera_id: int, time_ms: int) -> Snapshot: ...
+
+    def subscribe(self, callback: EventCallback) -> Unsubscribe: ...
+
+
+def evidence_of(recordings: Recordings) -> RecordedEvidence | None:
+    """The bookmarks and snapshots behind `recordings`, or None (an offline review has none)."""
+    return recordings if isinstance(recordings, RecordedEvidence) else None
 
 
 class OfflineRecordings:

@@ -6,24 +6,28 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QHelpEvent,
     QMouseEvent,
-    QNativeGestureEvent,
     QPainter,
     QPaintEvent,
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGestureEvent, QPinchGesture, QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from backend_embed.api import Bookmark
 from vas_console.core.timeline_model import HOUR_MS, TimelineModel
 from vas_console.ui import theme
+from vas_console.ui.playback import timeline_bookmarks as marks
 from vas_console.ui.playback import timeline_paint as paint
+from vas_console.ui.playback.bookmark_cache import BookmarkCache
 from vas_console.ui.playback.coverage_cache import CoverageCache
 from vas_console.ui.playback.hover_popup import HoverPopup
 from vas_console.ui.playback.preview_cache import PreviewCache
+from vas_console.ui.playback.timeline_gestures import zoom_gesture
 
 WHEEL_STEP = 1.25
 """Zoom factor per wheel notch (120 eighths of a degree)."""
@@ -32,6 +36,7 @@ PLAYHEAD_GRAB_PX = 6
 FOLLOW_PAUSE_S = 4.0
 """After the operator zooms or pans, the view stops following the playhead this long."""
 EXTRA_LANES = ("Events", "Bookmarks")
+BOOKMARK_LANE = "Bookmarks"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +59,17 @@ class TimelineWidget(QWidget):
         seek_requested(int): the operator clicked or scrubbed to this wall time (UTC ms).
         range_changed(): the visible range changed (zoom, pan, follow).
         lane_clicked(int): the title of this camera's lane was clicked.
+        bookmark_clicked(Bookmark): a bookmark on the bookmark lane was clicked (it is selected and
+            `seek_requested` carries its start).
+
+    Bookmarks (from a `BookmarkCache`, see `set_bookmarks`) are bars on the bookmark lane with a tooltip;
+    `set_marks` draws the marked in/out range over every lane.
     """
 
     seek_requested = Signal(object)
     range_changed = Signal()
     lane_clicked = Signal(object)
+    bookmark_clicked = Signal(object)
 
     def __init__(
         self,
@@ -83,6 +94,10 @@ class TimelineWidget(QWidget):
         self._hover_x: float | None = None
         self._hover_camera: int | None = None
         self._interacted_at = 0.0
+        self._bookmarks: BookmarkCache | None = None
+        self._marks: tuple[int | None, int | None] = (None, None)
+        self.selected_bookmark: int | None = None
+        self._press_bookmark: Bookmark | None = None
         self._popup = HoverPopup(self)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -116,6 +131,32 @@ class TimelineWidget(QWidget):
         self.setFixedHeight(self.sizeHint().height())
         self._request_data()
         self.update()
+
+    @property
+    def marks(self) -> tuple[int | None, int | None]:
+        """The marked range's (in, out), either None while not marked."""
+        return self._marks
+
+    def set_marks(self, mark_in: int | None, mark_out: int | None) -> None:
+        self._marks = (mark_in, mark_out)
+        self.update()
+
+    def set_bookmarks(self, cache: BookmarkCache) -> None:
+        """Show `cache`'s bookmarks on the bookmark lane (and ask it for the visible range)."""
+        self._bookmarks = cache
+        cache.changed.connect(self.update)
+        self._request_data()
+
+    def bookmark_rects(self) -> list[tuple[Bookmark, QRectF]]:
+        """The bookmark bars (widget coordinates) as painted now."""
+        row = next((r for r in self.rows() if r.title == BOOKMARK_LANE), None)
+        if self._bookmarks is None or row is None:
+            return []
+        return marks.bookmark_rects(self.model, row, self._bookmarks.bookmarks())
+
+    def bookmark_at(self, pos: QPointF) -> Bookmark | None:
+        """The bookmark under `pos` (the topmost, i.e. the last painted), if any."""
+        return next((b for b, r in reversed(self.bookmark_rects()) if r.contains(pos)), None)
 
     def set_selected(self, camera_id: int | None) -> None:
         self._selected = camera_id
@@ -159,6 +200,7 @@ class TimelineWidget(QWidget):
         lanes = max(1, len(self._lanes))
         height = paint.AXIS_H + lanes * (paint.LANE_H + paint.LANE_GAP)
         height += len(EXTRA_LANES) * (paint.EXTRA_LANE_H + paint.LANE_GAP) + paint.LANE_GAP
+        height += paint.BOOKMARK_LANE_H - paint.EXTRA_LANE_H
         return QSize(640, height)
 
     def rows(self) -> list[paint.LaneRow]:
@@ -169,8 +211,9 @@ class TimelineWidget(QWidget):
             rows.append(paint.LaneRow(lane.title, top, paint.LANE_H, lane.camera_id, selected))
             top += paint.LANE_H + paint.LANE_GAP
         for title in EXTRA_LANES:
-            rows.append(paint.LaneRow(title, top, paint.EXTRA_LANE_H))
-            top += paint.EXTRA_LANE_H + paint.LANE_GAP
+            height = paint.BOOKMARK_LANE_H if title == BOOKMARK_LANE else paint.EXTRA_LANE_H
+            rows.append(paint.LaneRow(title, top, height))
+            top += height + paint.LANE_GAP
         return rows
 
     # -- painting ---------------------------------------------------------------------------------
@@ -187,6 +230,8 @@ class TimelineWidget(QWidget):
             if row.camera_id is not None:
                 spans = self._coverage.spans(row.camera_id, start, end)
             paint.paint_lane(painter, self.model, row, spans)
+        marks.paint_bookmarks(painter, self.bookmark_rects(), self.selected_bookmark)
+        marks.paint_marks(painter, self.model, *self._marks, paint.AXIS_H, self.height())
         if self._hover_x is not None:
             paint.paint_hover_line(painter, self._hover_x, self.height())
         if self._playhead is not None:
@@ -209,6 +254,7 @@ class TimelineWidget(QWidget):
                 self.lane_clicked.emit(camera)
             return
         self._press, self._last_x = pos, pos.x()
+        self._press_bookmark = self.bookmark_at(pos)
         on_playhead = (
             self._playhead is not None
             and abs(self._lane_x(pos.x()) - self.model.x_at(self._playhead)) <= PLAYHEAD_GRAB_PX
@@ -231,7 +277,14 @@ class TimelineWidget(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() is not Qt.MouseButton.LeftButton:
             return
-        if self._mode in ("press", "scrub"):
+        bookmark, self._press_bookmark = self._press_bookmark, None
+        if self._mode == "press" and bookmark is not None:
+            self.selected_bookmark = bookmark.id
+            self._playhead = bookmark.start_ms
+            self.bookmark_clicked.emit(bookmark)
+            self.seek_requested.emit(bookmark.start_ms)
+            self.update()
+        elif self._mode in ("press", "scrub"):
             self._playhead = self._time_at(event.position().x())
             self.seek_requested.emit(self._playhead)
             self.update()
@@ -256,22 +309,24 @@ class TimelineWidget(QWidget):
         event.accept()
 
     def event(self, event: QEvent) -> bool:
-        if isinstance(event, QGestureEvent):
-            pinch = event.gesture(Qt.GestureType.PinchGesture)
-            if isinstance(pinch, QPinchGesture):
-                centre = self.mapFromGlobal(pinch.centerPoint().toPoint())
-                self.zoom_by(pinch.scaleFactor(), self._lane_x(centre.x()))
-                event.accept()
+        if isinstance(event, QHelpEvent) and event.type() is QEvent.Type.ToolTip:
+            text = self.tooltip_at(QPointF(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
                 return True
-        if (
-            isinstance(event, QNativeGestureEvent)
-            and event.gestureType() is Qt.NativeGestureType.ZoomNativeGesture
-        ):
-            self.zoom_by(1.0 + event.value(), self._lane_x(event.position().x()))
+        gesture = zoom_gesture(self, event)
+        if gesture is not None:
+            self.zoom_by(gesture[0], self._lane_x(gesture[1]))
             return True
         return super().event(event)
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    def tooltip_at(self, pos: QPointF) -> str:
+        """The bookmark tooltip for `pos` ("" when no bookmark is there)."""
+        bookmark = self.bookmark_at(pos)
+        titles = {lane.camera_id: lane.title for lane in self._lanes}
+        return marks.bookmark_tooltip(bookmark, titles) if bookmark is not None else ""
 
     def _zoom_step(self, direction: int) -> None:
         self._interacted_at = time.monotonic()
@@ -339,5 +394,7 @@ class TimelineWidget(QWidget):
         cameras = [lane.camera_id for lane in self._lanes]
         if cameras:
             self._coverage.request(cameras, self.model.chunks())
+            if self._bookmarks is not None:
+                self._bookmarks.request(cameras, self.model.start_ms, self.model.end_ms)
         if self._hover_camera is not None and self._previews is not None:
             self._previews.request([self._hover_camera], self.model.start_ms, self.model.end_ms)
