@@ -29,6 +29,7 @@ from vas_console.ui import prompts
 from vas_console.ui.aio import TaskKeeper, async_slot
 from vas_console.ui.event_relay import EventRelay
 from vas_console.ui.live.tile_controls import BACK_S, TimePicker
+from vas_console.ui.live.tile_evidence import TileEvidence
 from vas_console.ui.live.tile_feeds import TileFeeds
 from vas_console.ui.live.tile_grid import TileGrid
 from vas_console.ui.live.tile_playback import TilePlayback
@@ -65,13 +66,18 @@ class LiveWall(QWidget):
     session and show a `PlaybackView` of its camera in its place; "Live" closes it and resumes live.
     A layout change puts every tile back to live.
 
+    Evidence (`evidence`): a tile's snapshot button, menu entry or S key saves the camera's live picture;
+    "Bookmark now" (B) opens the bookmark dialog for now ± the configured window.
+
     Signals:
         wall_mode_changed(bool): wall mode was entered (True) or left.
         playback_failed(str): recorded video on a tile failed (an operator message).
+        notice(str): an operator message that is not a failure (snapshot saved, bookmark added).
     """
 
     wall_mode_changed = Signal(bool)
     playback_failed = Signal(str)
+    notice = Signal(str)
 
     def __init__(
         self,
@@ -100,7 +106,12 @@ class LiveWall(QWidget):
         if players is not None:
             self.playback = TilePlayback(backend, players, parent=self)
             self.playback.failed.connect(self.playback_failed)
-        self.time_picker: TimePicker | None = None
+            self.playback.notice.connect(self.notice)
+            self.playback.time_chosen.connect(self.play_recorded)
+        self.evidence = TileEvidence(backend, self._camera_at, self)
+        self.evidence.notice.connect(self.notice)
+        self.evidence.backend_failed.connect(self._tasks.backend_failed)
+        self.evidence.failed_unexpectedly.connect(self._tasks.failed_unexpectedly)
         self._events = EventRelay(self)
         self._events.event_received.connect(self._on_events_event_received)
         self.toolbar = WallToolbar(self)
@@ -183,10 +194,8 @@ class LiveWall(QWidget):
         await self.feeds.aclose()
 
     def _close_recorded(self) -> None:
-        if self.time_picker is not None:
-            self.time_picker.close()
-            self.time_picker = None
         if self.playback is not None:
+            self.playback.close_picker()
             self.playback.close_all()
 
     def _unsubscribe_events(self) -> None:
@@ -238,22 +247,16 @@ class LiveWall(QWidget):
         if self.playback.close(tiles[index]):
             self._start_tile(tiles[index], self._state.cameras[index])
 
+    @property
+    def time_picker(self) -> TimePicker | None:
+        return self.playback.time_picker if self.playback is not None else None
+
     def pick_time(self, index: int) -> TimePicker | None:
         """Open the (non-modal) time picker for tile `index`; accepting it plays from that time."""
         tiles = self.grid.tiles
         if self.playback is None or index >= len(tiles) or tiles[index].camera_name is None:
             return None
-        if self.time_picker is not None:
-            self.time_picker.close()
-        picker = TimePicker(tiles[index].camera_name or "", self)
-        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        picker.time_chosen.connect(
-            lambda wall_ms: self._on_picker_time_chosen(picker, index, wall_ms)
-        )
-        picker.finished.connect(lambda _result: self._on_picker_finished(picker))
-        self.time_picker = picker
-        picker.show()
-        return picker
+        return self.playback.pick(tiles[index], self)
 
     def set_wall_mode(self, on: bool) -> None:
         """Full-screen wall without the toolbar (on), or back to the window as it was."""
@@ -312,7 +315,12 @@ class LiveWall(QWidget):
             tile.pick_requested.connect(self.pick_time)
             tile.live_requested.connect(self.go_live)
             tile.set_playback_available(self.playback is not None)
+            self.evidence.attach(tile)
         return tiles
+
+    def _camera_at(self, index: int) -> int | None:
+        cameras = self._state.cameras
+        return cameras[index] if 0 <= index < len(cameras) else None
 
     def _start_tile(self, tile: VideoTile, camera_id: int | None) -> None:
         if self.playback is not None:
@@ -347,14 +355,6 @@ class LiveWall(QWidget):
     def _on_tile_clear_requested(self, index: int) -> None:
         self._start_tile(self.grid.tiles[index], None)
         self._set_state(self._state.with_camera(index, None))
-
-    def _on_picker_time_chosen(self, picker: TimePicker, index: int, wall_ms: int) -> None:
-        if self.time_picker is picker:  # not a picker closed by a newer one
-            self.play_recorded(index, wall_ms)
-
-    def _on_picker_finished(self, picker: TimePicker) -> None:
-        if self.time_picker is picker:
-            self.time_picker = None
 
     def _on_leave_action_triggered(self) -> None:
         self.set_wall_mode(False)

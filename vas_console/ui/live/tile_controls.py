@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from vas_console.ui import theme
+from vas_console.ui.bookmarks.glyphs import icon
 
 BACK_S = 30
 PICKER_DEFAULT_AGO_MS = 5 * 60_000
@@ -33,16 +34,20 @@ _LIVE_STYLE = (
 class TileButtons(QWidget):
     """Small buttons at the right end of a tile's header.
 
-    "-30 s" and "Play from…" show while the tile is hovered (and playback is available); "Live" shows
-    whenever the tile plays recorded video.
+    "-30 s" and "Play from…" show while the tile is hovered (and playback is available); the snapshot and
+    "bookmark now" icons while a tile with a camera shows live video and is hovered; "Live" whenever the
+    tile plays recorded video.
 
     Signals:
-        back_clicked(), pick_clicked(), live_clicked(): the operator pressed that button.
+        back_clicked(), pick_clicked(), live_clicked(), snapshot_clicked(), bookmark_clicked(): the
+            operator pressed that button.
     """
 
     back_clicked = Signal()
     pick_clicked = Signal()
     live_clicked = Signal()
+    snapshot_clicked = Signal()
+    bookmark_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,11 +59,21 @@ class TileButtons(QWidget):
         self.pick = self._button("pickButton", "Play from…", "Play recorded video from a time")
         self.live = self._button("liveButton", "Live", "Back to the live picture")
         self.live.setStyleSheet(_LIVE_STYLE)
-        for button in (self.back, self.pick, self.live):
+        self.snapshot = self._button(
+            "snapshotButton", "", "Save a snapshot of the live picture (S)"
+        )
+        self.snapshot.setIcon(icon("camera", 14))
+        self.bookmark = self._button(
+            "bookmarkNowButton", "", "Bookmark now: the seconds around this moment (B)"
+        )
+        self.bookmark.setIcon(icon("bookmark", 14))
+        for button in (self.snapshot, self.bookmark, self.back, self.pick, self.live):
             layout.addWidget(button)
         self.back.clicked.connect(self.back_clicked)
         self.pick.clicked.connect(self.pick_clicked)
         self.live.clicked.connect(self.live_clicked)
+        self.snapshot.clicked.connect(self.snapshot_clicked)
+        self.bookmark.clicked.connect(self.bookmark_clicked)
         self.update_visibility(hovered=False, available=False, recorded=False)
 
     def _button(self, name: str, text: str, tip: str) -> QToolButton:
@@ -70,12 +85,17 @@ class TileButtons(QWidget):
         button.setStyleSheet(_BUTTON_STYLE % (theme.BORDER_STRONG, theme.PANEL_HOVER))
         return button
 
-    def update_visibility(self, *, hovered: bool, available: bool, recorded: bool) -> None:
+    def update_visibility(
+        self, *, hovered: bool, available: bool, recorded: bool, camera: bool = False
+    ) -> None:
         """Show the buttons that apply now; the widget hides when none does."""
         self.back.setVisible(hovered and available)
         self.pick.setVisible(hovered and available)
         self.live.setVisible(recorded)
-        self.setVisible(recorded or (hovered and available))
+        evidence = hovered and camera and not recorded
+        self.snapshot.setVisible(evidence)
+        self.bookmark.setVisible(evidence)
+        self.setVisible(recorded or (hovered and available) or evidence)
         self.adjustSize()
 
     def place(self, tile_width: int, header_height: int) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QWidget
 
 from backend_embed.api import BackendApi
 from vas_console.media.vlc_player import PlayerFactory
+from vas_console.ui.live.tile_controls import TimePicker
 from vas_console.ui.live.video_tile import VideoTile
 from vas_console.ui.playback.playback_view import PlaybackView
 from vas_console.ui.playback.video_surface import RenderMode
@@ -23,11 +25,18 @@ class TilePlayback(QObject):
     drops the view (the caller resumes live). Views are children of their tile, so they move, hide and
     maximise with it.
 
+    `pick(tile, parent)` opens the (single, non-modal) time picker for a tile; accepting it emits
+    `time_chosen`.
+
     Signals:
         failed(str): a view's operator message for a backend failure.
+        notice(str): a view's operator message that is not a failure (a snapshot saved).
+        time_chosen(int, int): the picker of tile (index) was accepted with this wall time (ms).
     """
 
     failed = Signal(str)
+    notice = Signal(str)
+    time_chosen = Signal(int, object)
 
     def __init__(
         self,
@@ -42,6 +51,7 @@ class TilePlayback(QObject):
         self._players = players
         self._mode = mode
         self._views: dict[VideoTile, PlaybackView] = {}
+        self.time_picker: TimePicker | None = None
 
     def view_of(self, tile: VideoTile) -> PlaybackView | None:
         return self._views.get(tile)
@@ -57,6 +67,7 @@ class TilePlayback(QObject):
             view = PlaybackView(self._backend, self._players, camera_id, title, mode=self._mode)
             view.setObjectName(f"tilePlayback{tile.index}")
             view.failed.connect(self._on_view_failed)
+            view.notice.connect(self.notice)
             self._views[tile] = view
             tile.set_overlay(view)
             logger.info("Tile %d: recorded video of camera %d", tile.index, camera_id)
@@ -82,6 +93,31 @@ class TilePlayback(QObject):
         for tile in tiles:
             self.close(tile)
         return tiles
+
+    def pick(self, tile: VideoTile, parent: QWidget) -> TimePicker:
+        """Open the time picker for `tile` (closing any other one)."""
+        self.close_picker()
+        picker = TimePicker(tile.camera_name or "", parent)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        index = tile.index
+        picker.time_chosen.connect(lambda wall_ms: self._on_picker_chosen(picker, index, wall_ms))
+        picker.finished.connect(lambda _result: self._on_picker_finished(picker))
+        self.time_picker = picker
+        picker.show()
+        return picker
+
+    def close_picker(self) -> None:
+        if self.time_picker is not None:
+            self.time_picker.close()
+            self.time_picker = None
+
+    def _on_picker_chosen(self, picker: TimePicker, index: int, wall_ms: int) -> None:
+        if self.time_picker is picker:  # not a picker closed by a newer one
+            self.time_chosen.emit(index, wall_ms)
+
+    def _on_picker_finished(self, picker: TimePicker) -> None:
+        if self.time_picker is picker:
+            self.time_picker = None
 
     def _on_view_failed(self, message: str) -> None:
         logger.warning("Recorded video on a tile failed: %s", message)

@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QDragLeaveEvent,
     QDropEvent,
     QEnterEvent,
+    QFocusEvent,
     QFont,
     QImage,
     QMouseEvent,
@@ -22,13 +23,14 @@ from PySide6.QtGui import (
     QPen,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from vas_console.media.frames import LatestFrameSlot
 from vas_console.media.live import LiveFrame, LiveState, LiveStats, LiveStatus, fit_size
 from vas_console.ui import theme
 from vas_console.ui.live.dnd import camera_id_from
-from vas_console.ui.live.tile_controls import BACK_S, TileButtons
+from vas_console.ui.live.tile_controls import TileButtons
+from vas_console.ui.live.tile_menu import install_tile_actions, show_tile_menu
 from vas_console.ui.live.tile_paint import paint_state_box
 from vas_console.ui.live.tile_text import EMPTY_HINT, state_text, stats_text
 
@@ -68,6 +70,8 @@ class VideoTile(QWidget):
         clear_requested(int): the operator asked to empty the tile.
         back_requested(int), pick_requested(int): play the tile's recordings from 30 s ago / a picked time.
         live_requested(int): leave recorded video, back to live.
+        snapshot_requested(int), bookmark_requested(int): save the live picture / bookmark now (button,
+            context menu, or S / B while the tile has the focus).
 
     While recorded (`set_recorded`), the header turns amber with a RECORDED badge and a Live button, and
     `set_overlay`'s widget (the playback view) covers the video area.
@@ -79,6 +83,8 @@ class VideoTile(QWidget):
     back_requested = Signal(int)
     pick_requested = Signal(int)
     live_requested = Signal(int)
+    snapshot_requested = Signal(int)
+    bookmark_requested = Signal(int)
 
     def __init__(self, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,10 +110,14 @@ class VideoTile(QWidget):
         self._playback_available = False
         self._recorded = False
         self._overlay: QWidget | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.actions_by_name = install_tile_actions(self)
         self.buttons = TileButtons(self)
-        self.buttons.back_clicked.connect(self._on_back_triggered)
-        self.buttons.pick_clicked.connect(self._on_pick_triggered)
-        self.buttons.live_clicked.connect(self._on_live_triggered)
+        self.buttons.back_clicked.connect(lambda: self.back_requested.emit(self.index))
+        self.buttons.pick_clicked.connect(lambda: self.pick_requested.emit(self.index))
+        self.buttons.live_clicked.connect(lambda: self.live_requested.emit(self.index))
+        self.buttons.snapshot_clicked.connect(self.actions_by_name["snapshot"].trigger)
+        self.buttons.bookmark_clicked.connect(self.actions_by_name["bookmark_now"].trigger)
 
     # -- state -------------------------------------------------------------------------------------
 
@@ -145,6 +155,10 @@ class VideoTile(QWidget):
     def recorded(self) -> bool:
         return self._recorded
 
+    @property
+    def playback_available(self) -> bool:
+        return self._playback_available
+
     def set_playback_available(self, available: bool) -> None:
         """Offer "Back 30 s" and "Play from…" (hover buttons, context menu)."""
         self._playback_available = available
@@ -174,6 +188,7 @@ class VideoTile(QWidget):
             hovered=self._hovered,
             available=self._playback_available and self._camera_name is not None,
             recorded=self._recorded,
+            camera=self._camera_name is not None,
         )
         self.buttons.place(self.width(), self.header_height())
 
@@ -263,8 +278,10 @@ class VideoTile(QWidget):
             if event.rect().top() < self.header_height():
                 self._paint_header(painter)
             self._paint_state(painter)
-            border = QColor(theme.ACCENT) if self._drop_target else QColor(theme.BORDER)
-            painter.setPen(QPen(border, 2 if self._drop_target else 1))
+            marked = self._drop_target or self.hasFocus()
+            painter.setPen(
+                QPen(QColor(theme.ACCENT if marked else theme.BORDER), 2 if marked else 1)
+            )
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
         finally:
@@ -348,31 +365,15 @@ class VideoTile(QWidget):
         super().mouseDoubleClickEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        if self._camera_name is None:
-            return
-        menu = QMenu(self)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        if self._playback_available:
-            menu.addAction(f"Back {BACK_S} s").triggered.connect(self._on_back_triggered)
-            menu.addAction("Play from…").triggered.connect(self._on_pick_triggered)
-        if self._recorded:
-            menu.addAction("Live").triggered.connect(self._on_live_triggered)
-        menu.addSeparator()
-        action = menu.addAction("Remove from the wall")
-        action.triggered.connect(self._on_remove_triggered)
-        menu.popup(event.globalPos())
+        show_tile_menu(self, event.globalPos())
 
-    def _on_remove_triggered(self) -> None:
-        self.clear_requested.emit(self.index)
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self.update()  # the border shows which tile S and B act on
+        super().focusInEvent(event)
 
-    def _on_back_triggered(self) -> None:
-        self.back_requested.emit(self.index)
-
-    def _on_pick_triggered(self) -> None:
-        self.pick_requested.emit(self.index)
-
-    def _on_live_triggered(self) -> None:
-        self.live_requested.emit(self.index)
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self.update()
+        super().focusOutEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if camera_id_from(event.mimeData()) is None:
