@@ -39,6 +39,7 @@ from backend_embed.db.migrate import upgrade_to_head
 from backend_embed.db.models import CameraRow
 from backend_embed.ffmpeg.command import SegmentName, parse_segment_name
 from backend_embed.recording import layout
+from backend_embed.recording.export_review import ExportLibrary, ReviewLibrary, is_export
 from backend_embed.recording.previews import PreviewIndex
 from backend_embed.recording.runs import RUN_MAX_MS
 from backend_embed.recording.segments import SegmentInfo, SegmentRepository
@@ -346,18 +347,26 @@ def _camera(camera_id: int, name: str, segments: list[SegmentInfo]) -> OfflineCa
 
 
 class OfflineReviews:
-    """The offline reviews open in one backend, by id (what `BackendApi.open_offline` hands out)."""
+    """The offline reviews open in one backend, by id (what `BackendApi.open_offline` hands out).
 
-    def __init__(self, work_dir: Path | None = None) -> None:
+    A folder with an export manifest opens as an export (`ExportLibrary`), any other as recordings.
+    """
+
+    def __init__(self, work_dir: Path | None = None, *, ffmpeg: str = "ffmpeg") -> None:
         self._work_dir = work_dir
-        self._open: dict[str, OfflineLibrary] = {}
+        self._ffmpeg = ffmpeg
+        self._open: dict[str, ReviewLibrary] = {}
 
     async def open(self, folder: Path) -> OfflineReview:
-        library = await OfflineLibrary.open(folder, work_dir=self._work_dir)
+        library: ReviewLibrary
+        if await asyncio.to_thread(is_export, folder):
+            library = await ExportLibrary.open(folder, work_dir=self._work_dir, ffmpeg=self._ffmpeg)
+        else:
+            library = await OfflineLibrary.open(folder, work_dir=self._work_dir)
         self._open[library.id] = library
         return library.review
 
-    def get(self, review_id: str) -> OfflineLibrary:
+    def get(self, review_id: str) -> ReviewLibrary:
         """The open review `review_id`.
 
         Raises:
