@@ -214,14 +214,11 @@ class EvidenceServices:
         cameras = [await self._camera(i) for i in dict.fromkeys(request.camera_ids)]
         key = await self._installation_key()
         exporter = ClipExporter(self._config.recordings_dir, self._segments, key)
-        last = [-1.0, 0.0]  # fraction and time of the last published progress
+        throttle = _ProgressThrottle()
 
         def progress(fraction: float, detail: str = "") -> None:
-            now = time.monotonic()
-            if fraction < 1.0 and fraction - last[0] < _PROGRESS_STEP and now - last[1] < 0.2:
-                return
-            last[:] = [fraction, now]
-            self._publish(ExportProgress(request.job_id, fraction, detail))
+            if throttle.passes(fraction, detail):
+                self._publish(ExportProgress(request.job_id, fraction, detail))
 
         logger.info(
             "Export of %d cameras from %d to %d ms started",
@@ -268,3 +265,20 @@ class EvidenceServices:
             problems=report.problems,
             report=format_report(report, folder),
         )
+
+
+class _ProgressThrottle:
+    """Lets through a new detail, the end, and otherwise a step of 1 % or 0.2 s, whichever comes first."""
+
+    def __init__(self) -> None:
+        self._fraction = -1.0
+        self._at = 0.0
+        self._detail: str | None = None
+
+    def passes(self, fraction: float, detail: str) -> bool:
+        now = time.monotonic()
+        quiet = fraction - self._fraction < _PROGRESS_STEP and now - self._at < 0.2
+        if fraction < 1.0 and detail == self._detail and quiet:
+            return False
+        self._fraction, self._at, self._detail = fraction, now, detail
+        return True

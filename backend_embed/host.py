@@ -40,6 +40,8 @@ from backend_embed.config import BackendConfig
 from backend_embed.db.engine import Database
 from backend_embed.db.migrate import upgrade_to_head
 from backend_embed.events import EventBus
+from backend_embed.evidence_services import EvidenceServices
+from backend_embed.host_evidence import EvidenceCalls
 from backend_embed.media_services import MediaServices
 
 logger = logging.getLogger(__name__)
@@ -53,7 +55,7 @@ async def _probe(url: str, timeout_s: float, secrets: Sequence[str]) -> ProbeRes
     return await probe_stream(url, timeout=timeout_s, secrets=secrets)
 
 
-class BackendHost:
+class BackendHost(EvidenceCalls):
     """The backend of one workstation or recorder node.
 
     `start()` migrates the database (SQLite is backed up first), opens it, loads the credentials key and starts
@@ -67,6 +69,7 @@ class BackendHost:
         self._registry: CameraRegistry | None = None
         self._monitor: CameraMonitor | None = None
         self._media: MediaServices | None = None
+        self._evidence: EvidenceServices | None = None
 
     @property
     def config(self) -> BackendConfig:
@@ -83,6 +86,12 @@ class BackendHost:
         if self._media is None:
             raise BackendNotStartedError("backend host is not started")
         return self._media
+
+    @property
+    def evidence(self) -> EvidenceServices:
+        if self._evidence is None:
+            raise BackendNotStartedError("backend host is not started")
+        return self._evidence
 
     @property
     def monitor(self) -> CameraMonitor:
@@ -117,6 +126,10 @@ class BackendHost:
                 config, self._db, self._monitor, self._url_with_secrets, self._bus.publish
             )
             await self._media.start(cameras)
+            self._evidence = EvidenceServices(
+                config, self._db, self._media, self._registry.get_camera, self._bus.publish
+            )
+            await self._evidence.start()
             self._monitor.start(cameras)
         except BaseException:
             await self.stop()
@@ -133,12 +146,15 @@ class BackendHost:
         Safe to call twice or after a failed start.
         """
         try:
+            if self._evidence is not None:
+                await self._evidence.stop()
             if self._media is not None:
                 await self._media.stop()
             if self._monitor is not None:
                 await self._monitor.stop()
         finally:
             db = self._db
+            self._evidence = None
             self._media = self._monitor = self._registry = self._db = None
             if db is not None:
                 await db.dispose()
