@@ -165,11 +165,7 @@ class MediaServices:
     def _relay_of(self, feed: LiveFeed) -> LiveRelay:
         if self._live is None:
             raise LiveSourceUnavailableError("Live video is not running.")
-        relay = self._live.relay(feed)
-        if relay is None:
-            # the live service's own relay (one reader per feed); TODO(lead): a public `relay_for`
-            relay = self._live._channel(feed).relay
-        return relay
+        return self._live.relay_for(feed)
 
     # cameras and probes --------------------------------------------------------------------------------
 

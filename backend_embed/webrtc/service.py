@@ -266,6 +266,10 @@ class LiveService:
 
     # -- relays ------------------------------------------------------------------------------------------
 
+    def relay_for(self, feed: LiveFeed) -> LiveRelay:
+        """The relay (the one reader) of `feed`, started if no viewer has started it yet."""
+        return self._channel(feed).relay
+
     def _channel(self, feed: LiveFeed) -> _Channel:
         channel = self._channels.get(feed)
         if channel is None:
