@@ -10,10 +10,8 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
-    QListView,
     QMenu,
     QStackedWidget,
     QToolBar,
@@ -41,10 +39,11 @@ from vas_console.ui.gallery.gallery_actions import (
     count_text,
 )
 from vas_console.ui.gallery.gallery_style import GALLERY_STYLE
+from vas_console.ui.gallery.snapshot_grid import SnapshotGrid
 from vas_console.ui.gallery.snapshot_model import SNAPSHOT_ROLE, SnapshotModel
 from vas_console.ui.gallery.snapshot_viewer import SnapshotViewer
 from vas_console.ui.gallery.thumbnail_cache import ThumbnailCache
-from vas_console.ui.gallery.thumbnail_delegate import GRID, ThumbnailDelegate
+from vas_console.ui.gallery.thumbnail_delegate import ThumbnailDelegate
 from vas_console.ui.prompts import confirm
 
 logger = logging.getLogger(__name__)
@@ -134,24 +133,8 @@ class SnapshotGallery(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.stack, 1)
 
-    def _build_view(self) -> QListView:
-        view = QListView(self)
-        view.setObjectName("snapshotGrid")
-        view.setViewMode(QListView.ViewMode.IconMode)
-        view.setMovement(QListView.Movement.Static)
-        view.setResizeMode(QListView.ResizeMode.Adjust)
-        view.setUniformItemSizes(True)
-        view.setGridSize(GRID)
-        view.setSpacing(0)
-        view.setWrapping(True)
-        view.setLayoutMode(QListView.LayoutMode.Batched)
-        view.setBatchSize(400)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        view.verticalScrollBar().setSingleStep(GRID.height() // 4)
-        view.setMouseTracking(True)
-        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    def _build_view(self) -> SnapshotGrid:
+        view = SnapshotGrid(self)
         view.setModel(self.model)
         view.setItemDelegate(self.delegate)
         self.actions_.attach_keys(view)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -61,7 +61,7 @@ class ImageView(QGraphicsView):
         self.setBackgroundBrush(QBrush(QColor(theme.BASE)))
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self._fitting = True
         # Arrow keys step through snapshots (the dialog's shortcuts): the view must not take them to scroll.
@@ -96,9 +96,15 @@ class ImageView(QGraphicsView):
         self._fitting = False
         self._set_scale(1.0)
 
-    def zoom_by(self, factor: float) -> None:
+    def zoom_by(self, factor: float, pivot: QPoint | None = None) -> None:
+        """Zoom keeping the image point at `pivot` (viewport coordinates; default: the centre) in place."""
         self._fitting = False
+        at = self.viewport().rect().center() if pivot is None else pivot
+        anchor = self.mapToScene(at)
         self._set_scale(self.scale_factor * factor)
+        moved = self.mapFromScene(anchor) - at
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + moved.x())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + moved.y())
 
     def _set_scale(self, scale: float) -> None:
         scale = max(MIN_SCALE, min(MAX_SCALE, scale))
@@ -109,7 +115,7 @@ class ImageView(QGraphicsView):
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120
         if steps:
-            self.zoom_by(ZOOM_STEP**steps)
+            self.zoom_by(ZOOM_STEP**steps, event.position().toPoint())
         event.accept()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -184,7 +190,6 @@ class SnapshotViewer(QDialog):
         top.addWidget(self.position_label)
         top.addStretch(1)
         for widget in (self.zoom_out_button, self.zoom_label, self.zoom_in_button):
-            widget.setFixedHeight(30)
             top.addWidget(widget)
         for button in (self.fit_button, self.actual_button, self.copy_button):
             top.addWidget(button)

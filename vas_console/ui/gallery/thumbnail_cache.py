@@ -83,9 +83,11 @@ class ThumbnailCache(QObject):
             self._queue.popitem(last=False)
         if self._worker is None or self._worker.done():
             try:
-                self._worker = self._tasks.start(self._drain(), name="ThumbnailCache.drain")
-            except RuntimeError:  # no running loop (a paint outside the application's loop)
+                asyncio.get_running_loop()
+            except RuntimeError:  # a paint outside the application's loop: nothing can decode
                 logger.debug("No event loop: thumbnail %s not loaded", snapshot.id)
+                return None
+            self._worker = self._tasks.start(self._drain(), name="ThumbnailCache.drain")
         return None
 
     def known(self, snapshot_id: int) -> bool:

@@ -16,6 +16,8 @@ PAD = 6
 CELL = QSize(THUMB_BOX.width() + 2 * PAD, THUMB_BOX.height() + 2 * PAD + 40)
 SPACING = 8
 GRID = QSize(CELL.width() + SPACING, CELL.height() + SPACING)
+ITEM = QSize(CELL.width(), GRID.height())
+"""An item: the card and half the spacing above and below it."""
 
 LIVE_BADGE = "#1f6feb"
 REC_BADGE = "#c93c37"
@@ -44,7 +46,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.painted_rows.clear()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        return QSize(CELL)
+        return QSize(ITEM)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         snapshot = index.data(SNAPSHOT_ROLE)
@@ -53,7 +55,11 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.painted_rows.add(index.row())
         rect: QRect = option.rect
         state: QStyle.StateFlag = option.state
-        cell = QRect(rect.topLeft(), CELL)
+        cell = QRect(
+            rect.left() + max(0, rect.width() - CELL.width()) // 2,
+            rect.top() + SPACING // 2,
+            *CELL.toTuple(),
+        )
         selected = bool(state & QStyle.StateFlag.State_Selected)
         hovered = bool(state & QStyle.StateFlag.State_MouseOver)
         painter.save()
