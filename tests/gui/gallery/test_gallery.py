@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from backend_embed.api import (
     Camera,
     CamerasChanged,
+    DatabaseError,
     SnapshotFilter,
     SnapshotsChanged,
     SnapshotSource,
@@ -158,3 +159,47 @@ def test_cameras_changed_refreshes_the_camera_filter(
 
     qtbot.waitUntil(lambda: len(gallery.filter_bar.camera_actions()) == 4)
     assert [a.text() for a in gallery.filter_bar.camera_actions()][2] == "Loading bay"
+
+
+def test_a_failed_load_is_reported_and_the_next_reload_recovers(
+    qtbot: QtBot,
+    make_gallery: GalleryFactory,
+    fake_backend: FakeBackend,
+    cameras: dict[str, Camera],
+) -> None:
+    ids = seed_mix(fake_backend, cameras)
+    gallery = make_gallery()
+    fake_backend.failures["list_snapshots"] = DatabaseError("The database is locked.")
+
+    with qtbot.waitSignal(gallery.notice) as notice:
+        gallery.actions_.reload.trigger()
+
+    assert notice.args == ["Snapshots could not be loaded: The database is locked."]
+    assert gallery.count_label.text() == "Not loaded"
+    with qtbot.waitSignal(gallery.reloaded):
+        gallery.actions_.reload.trigger()
+    assert shown_ids(gallery)[0] == ids["g_live"]
+
+
+def test_the_camera_menu_stays_open_while_cameras_are_picked(
+    qtbot: QtBot,
+    make_gallery: GalleryFactory,
+    fake_backend: FakeBackend,
+    cameras: dict[str, Camera],
+) -> None:
+    seed_mix(fake_backend, cameras)
+    gallery = make_gallery()
+    menu = gallery.filter_bar.camera_menu
+    menu.popup(gallery.mapToGlobal(gallery.rect().center()))
+    qtbot.waitUntil(menu.isVisible)
+
+    for name in ("Entrance", "Yard"):
+        action = next(a for a in gallery.filter_bar.camera_actions() if a.text() == name)
+        QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+
+    assert menu.isVisible()
+    assert gallery.filter_bar.current_filter().camera_ids == {
+        cameras["entrance"].id,
+        cameras["yard"].id,
+    }
+    menu.close()

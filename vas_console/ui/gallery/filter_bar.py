@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from enum import Enum
 
 from PySide6.QtCore import QDateTime, Qt, QTime, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -52,6 +52,19 @@ _SOURCES: tuple[tuple[str, SnapshotSource | None], ...] = (
 )
 
 
+class StayOpenMenu(QMenu):
+    """A menu whose checkable entries toggle without closing it, so several cameras are picked at once."""
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        action: QAction | None = (
+            self.activeAction()
+        )  # None between entries; the stubs say otherwise
+        if action is not None and action.isEnabled() and action.isCheckable():
+            action.trigger()
+            return
+        super().mouseReleaseEvent(event)
+
+
 class FilterBar(QWidget):
     """Camera multi-select (a menu of checkable cameras; none checked means all), period, source.
 
@@ -70,7 +83,7 @@ class FilterBar(QWidget):
         self.camera_button.setObjectName("cameraFilter")
         self.camera_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.camera_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.camera_menu = QMenu(self.camera_button)
+        self.camera_menu = StayOpenMenu(self.camera_button)
         self.camera_button.setMenu(self.camera_menu)
         self.period_combo = QComboBox(self)
         self.period_combo.setObjectName("periodFilter")
