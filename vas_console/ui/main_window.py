@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QLabel,
     QMainWindow,
-    QMenu,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,25 +25,27 @@ from backend_embed.api import (
 )
 from vas_console import __version__
 from vas_console.logsetup import LogBuffer
-from vas_console.ui import prompts, theme
+from vas_console.ui import prompts
 from vas_console.ui.aio import TaskKeeper, async_slot
 from vas_console.ui.camera_actions import CameraActions
 from vas_console.ui.camera_overview import CameraOverview
 from vas_console.ui.camera_tree import CameraTreePanel, TreeSelection
 from vas_console.ui.event_relay import EventRelay
-from vas_console.ui.figures import format_bytes
+from vas_console.ui.evidence_desk import EvidenceDesk
 from vas_console.ui.live.live_wall import LiveWall
 from vas_console.ui.log_view import LogView
 from vas_console.ui.notices import NoticeBar, NoticeLevel
 from vas_console.ui.offline_review import OfflineReviewer
 from vas_console.ui.playback_area import PlaybackArea
 from vas_console.ui.roster import CameraRoster
-from vas_console.ui.storage_panel import StoragePanel, free_fraction, is_critical
+from vas_console.ui.status_strip import StatusStrip
+from vas_console.ui.storage_panel import StoragePanel
+from vas_console.ui.theme import APP_NAME
+from vas_console.ui.window_menus import build_menus
 from vas_console.ui.workspace import WallChrome, Workspace
 
 logger = logging.getLogger(__name__)
 
-APP_NAME = "VAS Console"
 STATUS_MESSAGE_MS = 6000
 TREE_DOCK_WIDTH = 440
 LOG_DOCK_HEIGHT = 170
@@ -85,6 +83,7 @@ class MainWindow(QMainWindow):
         self._backend = backend
         self._unsubscribe: Unsubscribe | None = None
         self._quitting = False
+        self._selection = TreeSelection()
         self.roster = CameraRoster()
         self._tasks = TaskKeeper(self)
         self._tasks.backend_failed.connect(self._on_tasks_backend_failed)
@@ -100,18 +99,31 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._build_tree_dock()
         self.log_view = LogView(log_buffer, self)
-        self._log_dock = self._dock(
+        self.log_dock = self._dock(
             "Log", "logDock", self.log_view, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.resizeDocks([self._log_dock], [LOG_DOCK_HEIGHT], Qt.Orientation.Vertical)
-        self._log_dock.hide()
+        self.resizeDocks([self.log_dock], [LOG_DOCK_HEIGHT], Qt.Orientation.Vertical)
+        self.log_dock.hide()
         self._build_storage_dock()
+        self.evidence = EvidenceDesk(
+            self,
+            backend,
+            self.roster,
+            self.workspace,
+            playback=self.playback,
+            offline=self.offline,
+            tasks=self._tasks,
+            selected_cameras=self._selected_camera_ids,
+            notice=self.show_notice,
+        )
         self._countdown = QTimer(self)
         self._countdown.setObjectName("recordingCountdown")
         self._countdown.setInterval(COUNTDOWN_TICK_MS)
         self._countdown.timeout.connect(self._on_countdown_timeout)
         self._build_status_bar(database_kind)
-        self._build_menus()
+        menus = build_menus(self)
+        self.quit_action, self.log_action = menus.quit, menus.log
+        self.storage_action, self.full_screen_action = menus.storage, menus.full_screen
         self.resize(1360, 860)
 
     @property
@@ -139,6 +151,7 @@ class MainWindow(QMainWindow):
         self.offline: OfflineReviewer | None = None
         if self.playback is not None:
             self.playback.failed.connect(self._on_playback_failed)
+            self.playback.notice.connect(self.show_notice)
             self.commands.playback_requested.connect(self._on_commands_playback_requested)
             self.offline = OfflineReviewer(self._backend, self.playback, self._tasks, self)
             self.offline.opened.connect(self._on_offline_opened)
@@ -153,17 +166,18 @@ class MainWindow(QMainWindow):
             self.live_wall.tasks.backend_failed.connect(self._on_tasks_backend_failed)
             self.live_wall.tasks.failed_unexpectedly.connect(self._on_tasks_failed_unexpectedly)
             self.live_wall.playback_failed.connect(self._on_playback_failed)
+            self.live_wall.notice.connect(self.show_notice)
 
     def _build_tree_dock(self) -> None:
         self.tree = CameraTreePanel(self.roster, self)
         self.tree.selection_changed.connect(self._on_tree_selection_changed)
         self.tree.camera_activated.connect(self.commands.edit)
         self.tree.context_menu_requested.connect(self.commands.popup_menu)
-        self._tree_dock = self._dock(
+        self.tree_dock = self._dock(
             "Cameras", "cameraDock", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea
         )
-        self._tree_dock.setMinimumWidth(300)
-        self.resizeDocks([self._tree_dock], [TREE_DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self.tree_dock.setMinimumWidth(300)
+        self.resizeDocks([self.tree_dock], [TREE_DOCK_WIDTH], Qt.Orientation.Horizontal)
 
     def _build_storage_dock(self) -> None:
         self.storage_panel = StoragePanel(self._backend, self.roster, self)
@@ -188,70 +202,12 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_status_bar(self, database_kind: str) -> None:
-        bar = self.statusBar()
-        bar.setSizeGripEnabled(False)
-        self.counts_label = QLabel("No cameras", self)
-        self.counts_label.setObjectName("cameraCounts")
-        self.database_label = QLabel(f"Database: {database_kind}" if database_kind else "", self)
-        self.database_label.setObjectName("databaseKind")
-        self.database_label.setVisible(bool(database_kind))
-        self.recording_label = QLabel("", self)
-        self.recording_label.setObjectName("recordingCounts")
-        self.disk_button = QToolButton(self)
-        self.disk_button.setObjectName("diskButton")
-        self.disk_button.setText("Disk: …")
-        self.disk_button.setToolTip("Show the storage panel")
-        self.disk_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.disk_button.clicked.connect(self._on_disk_button_clicked)
-        for widget in (self.counts_label, self.recording_label, self.disk_button):
-            bar.addPermanentWidget(widget)
-        bar.addPermanentWidget(self.database_label)
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        if self.offline is not None:
-            file_menu.addAction(self.offline.action)
-            file_menu.addSeparator()
-        file_menu.addActions([self.commands.import_cameras, self.commands.export_cameras])
-        file_menu.addSeparator()
-        self.quit_action = self._add(file_menu, "&Quit", self._on_quit_action_triggered, "Ctrl+Q")
-        cameras = bar.addMenu("&Cameras")
-        cameras.addActions(self.commands.camera_actions())
-        cameras.addSeparator()
-        cameras.addActions(self.commands.group_actions())
-        view = bar.addMenu("&View")
-        self._add(view, "&Reload", self._on_reload_action_triggered, "F5")
-        view.addSeparator()
-        tree_toggle = self._tree_dock.toggleViewAction()
-        tree_toggle.setText("&Camera list")
-        log_toggle = self._log_dock.toggleViewAction()
-        log_toggle.setText("&Log")
-        log_toggle.setShortcut(QKeySequence("Ctrl+L"))
-        self.log_action = log_toggle
-        self.storage_action = self.storage_dock.toggleViewAction()
-        self.storage_action.setText("&Storage")
-        view.addActions([tree_toggle, log_toggle, self.storage_action])
-        view.addSeparator()
-        self.full_screen_action = self._add(
-            view, "&Full screen", self._on_full_screen_action_toggled, "F11"
-        )
-        self.full_screen_action.setCheckable(True)
-        if self.live_wall is not None:
-            # F11 is the live wall's full-screen wall mode; two actions on one key would both be dead
-            self.full_screen_action.setShortcut(QKeySequence())
-        help_menu = bar.addMenu("&Help")
-        self._add(help_menu, f"&About {APP_NAME}", self._on_about_action_triggered)
-
-    def _add(
-        self, menu: QMenu, text: str, slot: Callable[..., object], shortcut: str = ""
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
+        self.status_strip = StatusStrip(self.statusBar(), self.roster, database_kind)
+        self.status_strip.disk_clicked.connect(self._on_disk_button_clicked)
+        self.counts_label = self.status_strip.counts_label
+        self.database_label = self.status_strip.database_label
+        self.recording_label = self.status_strip.recording_label
+        self.disk_button = self.status_strip.disk_button
 
     async def load(self) -> None:
         """Subscribe to backend events, then fetch groups, cameras, statuses and recorder states and show
@@ -274,6 +230,7 @@ class MainWindow(QMainWindow):
         self.storage_panel.request_refresh()
         if self.live_wall is not None:
             await self.live_wall.restore()
+        self._tasks.start(self.evidence.load(), name="load snapshots and bookmarks")
         logger.info("Showing %d cameras in %d groups", len(cameras), len(groups))
         self.statusBar().showMessage(f"Loaded {len(cameras)} cameras", STATUS_MESSAGE_MS)
 
@@ -301,6 +258,7 @@ class MainWindow(QMainWindow):
             self.playback.close_playback()
         self._countdown.stop()
         self.storage_panel.stop()
+        self.evidence.close()
         self.log_view.detach()
         self.close()
 
@@ -316,21 +274,14 @@ class MainWindow(QMainWindow):
         self.overview.refresh()
         self.overview.set_selected(self.tree.selection().camera_id)
         self.commands.set_selection(self.tree.selection())
-        counts = self.roster.counts()
-        self.counts_label.setText(counts.summary() if counts.total else "No cameras")
-        self._show_recording_counts()
+        self.status_strip.show_counts()
         if self.roster.counting_down() and not self._countdown.isActive():
             self._countdown.start()
-
-    def _show_recording_counts(self) -> None:
-        counts = self.roster.recording_counts()
-        self.recording_label.setText(counts.summary() if self.roster.cameras() else "")
-        self.recording_label.setVisible(bool(self.roster.cameras()))
 
     def _on_countdown_timeout(self) -> None:
         self.tree.refresh()
         self.overview.refresh_cards()
-        self._show_recording_counts()
+        self.status_strip.show_recording_counts()
         if not self.roster.counting_down():
             self._countdown.stop()
 
@@ -340,7 +291,7 @@ class MainWindow(QMainWindow):
         self._refresh()
 
     @async_slot
-    async def _on_reload_action_triggered(self) -> None:
+    async def reload_from_menu(self) -> None:
         await self.load()
 
     def _on_relay_event_received(self, event: BackendEvent) -> None:
@@ -354,6 +305,7 @@ class MainWindow(QMainWindow):
                 NoticeLevel.ERROR,
             )
             return
+        self.evidence.handle_event(event)
         self.roster.apply(event)
         self._refresh()
 
@@ -361,7 +313,7 @@ class MainWindow(QMainWindow):
         self._refresh()
 
     def _on_actions_reload_requested(self) -> None:
-        self._on_reload_action_triggered()
+        self.reload_from_menu()
 
     def _on_actions_notice_posted(self, text: str) -> None:
         self.show_notice(text)
@@ -375,21 +327,18 @@ class MainWindow(QMainWindow):
         )
 
     def _on_storage_panel_report_shown(self, report: StorageReport) -> None:
-        self.disk_button.setText(f"Disk: {100 * free_fraction(report):.0f} % free")
-        self.disk_button.setToolTip(
-            f"{format_bytes(report.free_bytes)} free of {format_bytes(report.total_bytes)}"
-            f" on {report.root}\nClick for the storage panel"
-        )
-        level = "critical" if is_critical(report) else ""
-        if self.disk_button.property("level") != level:
-            self.disk_button.setProperty("level", level)
-            theme.repolish(self.disk_button)
+        self.status_strip.show_storage(report)
 
     def _on_disk_button_clicked(self) -> None:
         self.storage_dock.show()
         self.storage_dock.raise_()
 
+    def _selected_camera_ids(self) -> list[int]:
+        camera_id = self._selection.camera_id
+        return [camera_id] if camera_id is not None else []
+
     def _on_tree_selection_changed(self, selection: TreeSelection) -> None:
+        self._selection = selection
         self.commands.set_selection(selection)
         self.overview.set_selected(selection.camera_id)
 
@@ -400,10 +349,10 @@ class MainWindow(QMainWindow):
         self.tree.select_camera(camera_id)
         self.commands.popup_menu(where, self.tree.selection())
 
-    def _on_quit_action_triggered(self) -> None:
+    def quit_from_menu(self) -> None:
         self.quit_requested.emit()
 
-    def _on_full_screen_action_toggled(self, checked: bool) -> None:
+    def set_full_screen(self, checked: bool) -> None:
         if checked:
             self.showFullScreen()
         else:
@@ -421,7 +370,7 @@ class MainWindow(QMainWindow):
     def _on_playback_failed(self, message: str) -> None:
         self.show_notice(message, NoticeLevel.ERROR)
 
-    def _on_about_action_triggered(self) -> None:
+    def show_about(self) -> None:
         prompts.show_message(
             self,
             f"About {APP_NAME}",

@@ -28,9 +28,11 @@ class PlaybackArea(QWidget):
 
     Signals:
         failed(str): playback failed in a way the operator must see (the window shows a notice).
+        notice(str): something done that the operator should hear of ("Snapshot saved: …").
     """
 
     failed = Signal(str)
+    notice = Signal(str)
 
     def __init__(
         self, backend: BackendApi, vlc: VlcInstance, parent: QWidget | None = None
@@ -77,6 +79,7 @@ class PlaybackArea(QWidget):
             view = SyncPlayback(source, self._vlc, chosen, parent=self)
         self._offline = recordings
         view.failed.connect(self.failed)
+        view.notice.connect(self.notice)
         self._hint.hide()
         self._layout.addWidget(view)
         self.view = view

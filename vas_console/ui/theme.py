@@ -16,6 +16,8 @@ from backend_embed.api import CameraStatus
 from vas_console.ui.recording_state import PROBLEMS, RecordingIndicator
 from vas_console.ui.resources import ui_icon_path
 
+APP_NAME = "VAS Console"
+
 WINDOW = "#161a20"
 BASE = "#0f1216"
 ALTERNATE = "#181d24"
