@@ -30,6 +30,7 @@ from vas_console.ui.workspace import Workspace
 
 #: an export opened with no marked range covers the last ten minutes
 DEFAULT_EXPORT_MS = 10 * 60_000
+BOOKMARK_DOCK_WIDTH = 400
 #: a bookmark or snapshot opens playback this long before its moment, so the operator sees it coming
 PLAY_LEAD_MS = 5_000
 
@@ -71,6 +72,8 @@ class EvidenceDesk(QObject):
         self.bookmark_dock.setWidget(self.bookmarks)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.bookmark_dock)
         self.bookmark_dock.hide()
+        self._dock_sized = False
+        self.bookmark_dock.visibilityChanged.connect(self._on_bookmark_dock_visibility_changed)
         # the gallery turns its backend failures into notices itself; the bookmark list leaves them to us
         self.bookmarks.tasks.backend_failed.connect(tasks.backend_failed)
         for part in (self.gallery.tasks, self.bookmarks.tasks):
@@ -95,6 +98,14 @@ class EvidenceDesk(QObject):
         toggle.setShortcut("Ctrl+B")
         view_menu.addAction(toggle)
         self.bookmarks_action = toggle
+
+    def _on_bookmark_dock_visibility_changed(self, visible: bool) -> None:
+        """The first time the dock shows, give it a list's width, not half the window."""
+        if visible and not self._dock_sized:
+            self._dock_sized = True
+            self._window.resizeDocks(
+                [self.bookmark_dock], [BOOKMARK_DOCK_WIDTH], Qt.Orientation.Horizontal
+            )
 
     async def load(self) -> None:
         await self.gallery.reload()

@@ -97,3 +97,14 @@ def test_the_bookmark_dock_is_in_the_view_menu_and_the_key_in_help(window: MainW
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
     assert any("signing" in a.text() for a in help_menu.actions())
     QApplication.processEvents()
+
+
+def test_the_bookmark_dock_opens_at_a_list_width_not_half_the_window(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.resize(1600, 1000)
+    window.evidence.bookmarks_action.trigger()
+    qtbot.waitUntil(lambda: window.evidence.bookmark_dock.isVisible())
+    QApplication.processEvents()
+    assert window.evidence.bookmark_dock.width() <= 420
+    assert window.workspace.width() > window.evidence.bookmark_dock.width()
