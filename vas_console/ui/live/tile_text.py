@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
+
 from vas_console.media.live import LiveState, LiveStats, LiveStatus
 
 EMPTY_HINT = "Drop a camera here"
@@ -59,3 +62,22 @@ def _bitrate(bps: float) -> str:
     if bps >= 1_000_000:
         return f"{bps / 1_000_000:.1f} Mb/s"
     return f"{bps / 1000:.0f} kb/s"
+
+
+def fit_header(
+    name: str, right: str, width: int, name_metrics: QFontMetrics, metrics: QFontMetrics, gap: int
+) -> tuple[str, str]:
+    """The camera's name and the right-hand text (figures, state) as they fit in `width` pixels.
+
+    The name comes first: an operator must always see which camera a tile shows, so the figures are
+    shortened, then dropped, before the name is elided.
+    """
+    room = max(0, width - name_metrics.horizontalAdvance(name) - gap)
+    shown = metrics.elidedText(right, Qt.TextElideMode.ElideRight, room) if right else ""
+    if shown in ("…", "..."):
+        shown = ""
+    right_width = metrics.horizontalAdvance(shown) + gap if shown else 0
+    name_shown = name_metrics.elidedText(
+        name, Qt.TextElideMode.ElideRight, max(0, width - right_width)
+    )
+    return name_shown, shown

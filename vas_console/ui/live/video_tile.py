@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QEnterEvent,
     QFocusEvent,
     QFont,
+    QFontMetrics,
     QImage,
     QMouseEvent,
     QPainter,
@@ -32,7 +33,7 @@ from vas_console.ui.live.dnd import camera_id_from
 from vas_console.ui.live.tile_controls import TileButtons
 from vas_console.ui.live.tile_menu import install_tile_actions, show_tile_menu
 from vas_console.ui.live.tile_paint import paint_state_box
-from vas_console.ui.live.tile_text import EMPTY_HINT, state_text, stats_text
+from vas_console.ui.live.tile_text import EMPTY_HINT, fit_header, state_text, stats_text
 
 logger = logging.getLogger(__name__)
 
@@ -314,20 +315,19 @@ class VideoTile(QWidget):
             self._next_hover_refresh = time.monotonic() + HOVER_REFRESH_S
         elif self._status is not None:
             right, colour = _STATE_WORDS.get(self._status.state, ("", theme.TEXT_DIM))
-        right_width = metrics.horizontalAdvance(right) + _MARGIN if right else 0
+        bold = QFont(painter.font())
+        bold.setBold(True)
+        name, right = fit_header(
+            self._camera_name or "", right, text_area.width(), QFontMetrics(bold), metrics, _MARGIN
+        )
         painter.setPen(QColor(colour))
         painter.drawText(
             text_area, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, right
         )
-        name = self._camera_name or ""
-        font = QFont(painter.font())
-        font.setBold(True)
-        painter.setFont(font)
-        room = max(0, text_area.width() - right_width)
+        painter.setFont(bold)
         painter.setPen(QColor(theme.TEXT))
-        elided = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, room)
         painter.drawText(
-            text_area, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided
+            text_area, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name
         )
         painter.setFont(QFont(self.font()))
 
