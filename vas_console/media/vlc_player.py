@@ -14,41 +14,42 @@ the new picture is shown and pauses again; a seek after the end needs the media 
 from __future__ import annotations
 
 import ctypes
-import enum
 import functools
 import logging
-import os
-import shutil
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 import vlc
 
 from backend_embed.api import PlaylistEntry
-from vas_console.core.playclock import PlaylistMap, PlaylistRun, PlaylistText, parse_playlist
+from vas_console.core.playclock import PlaylistRun
+from vas_console.media.vlc_instance import DEFAULT_ARGS, EVENT_STATES, OTHER_EVENTS, VlcInstance
+from vas_console.media.vlc_memory import MemoryTarget
+from vas_console.media.vlc_stretch import LOAD_AHEAD_MS, LOAD_BACK_MS, StretchPlaylists
+from vas_console.media.vlc_types import (
+    DEFAULT_FRAME_MS,
+    MAX_RATE,
+    MIN_RATE,
+    EventKind,
+    FrameSink,
+    Listener,
+    Player,
+    PlayerEvent,
+    PlayerFactory,
+    PlayerState,
+    Post,
+    VideoFrame,
+)
+
+# the names other modules import from here (the types live in vlc_types, the stretch in vlc_stretch)
+__all__ = ["DEFAULT_ARGS", "DEFAULT_FRAME_MS", "LOAD_AHEAD_MS", "LOAD_BACK_MS", "MAX_RATE"]
+__all__ += ["MIN_RATE", "EventKind", "FrameSink", "Listener", "Player", "PlayerEvent"]
+__all__ += ["PlayerFactory", "PlayerState", "Post", "VideoFrame", "VlcInstance", "VlcPlayer"]
 
 logger = logging.getLogger(__name__)
 
-MIN_RATE = 0.125
-MAX_RATE = 16.0
-DEFAULT_FRAME_MS = 40
-DEFAULT_ARGS = (
-    "--quiet",
-    "--no-xlib",  # libVLC must not use Xlib from its threads next to Qt; its xcb outputs still work
-    "--no-video-title-show",
-    "--no-osd",
-    "--no-snapshot-preview",
-    "--no-audio",  # recordings play muted: up to four at once, at up to 16x
-    "--avcodec-hw=none",  # VA-API decoding falls back noisily on machines without a GPU
-)
-LOAD_BACK_MS = 15 * 60_000
-LOAD_AHEAD_MS = 45 * 60_000
-"""A media covers this much of a run around the time asked for (libVLC parses ~900 entries, not 20,000)."""
 # libVLC ignores a pause made less than ~30 ms after an unpause and a seek (measured)
 PAUSE_GATE_S = 0.03
 # window rendering has no picture callback: a paused seek pauses again after this (seeks: 30-100 ms)
@@ -56,180 +57,6 @@ WINDOW_PAUSE_DELAY_S = 0.12
 # ... and a load seeks this long after PLAYING, once playback is steady (a seek during libVLC's start-up
 # shows the keyframe first; measured: first picture 25-35 ms, steady from ~145 ms)
 WINDOW_LOAD_SEEK_S = 0.15
-
-Post = Callable[[Callable[[], None]], None]
-
-
-class PlayerState(enum.StrEnum):
-    """What a player is doing, as the transport shows it."""
-
-    IDLE = "idle"
-    OPENING = "opening"
-    PLAYING = "playing"
-    PAUSED = "paused"
-    ENDED = "ended"
-    ERROR = "error"
-
-
-class EventKind(enum.Enum):
-    STATE = enum.auto()  # `state` changed
-    TIME = enum.auto()  # libVLC reported its (coarse) time: `offset_ms` in playlist time
-    JUMPED = enum.auto()  # the player moved by itself to `offset_ms` (the next run, after a gap)
-
-
-@dataclass(frozen=True, slots=True)
-class PlayerEvent:
-    """Something a player reports; always delivered on the GUI thread."""
-
-    kind: EventKind
-    state: PlayerState
-    offset_ms: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class VideoFrame:
-    """One picture rendered to memory: 32-bit pixels, B G R X in memory order (QImage.Format_RGB32).
-
-    Attributes:
-        aspect: the picture's display aspect (width / height) once libVLC reported the video size, else
-            None. libVLC stretches the visible picture over the buffer, whose height may include the
-            decoder's padding rows (320x194 for 320x180): draw the buffer at this aspect.
-    """
-
-    data: bytes
-    width: int
-    height: int
-    stride: int
-    aspect: float | None = None
-
-
-Listener = Callable[[PlayerEvent], None]
-FrameSink = Callable[[VideoFrame], None]
-
-
-class Player(Protocol):
-    """A player of VOD playlists as the playback views use it (VlcPlayer, or a fake in tests)."""
-
-    @property
-    def state(self) -> PlayerState: ...
-
-    @property
-    def frame_ms(self) -> int: ...
-
-    def render_to_window(self, handle: int) -> None: ...
-
-    def render_to_memory(self, max_width: int, max_height: int, sink: FrameSink) -> None: ...
-
-    def open(
-        self, playlist_path: str, entries: Sequence[PlaylistEntry], offset_ms: int = 0
-    ) -> None: ...
-
-    def play(self) -> None: ...
-
-    def pause(self) -> None: ...
-
-    def set_rate(self, rate: float) -> None: ...
-
-    def next_frame(self) -> bool:
-        """One frame forward while paused (or once a settling paused seek has paused). False: ignored."""
-        ...
-
-    def seek(self, offset_ms: int) -> None: ...
-
-    def time_ms(self) -> int | None: ...
-
-    def close(self) -> None: ...
-
-
-class PlayerFactory(Protocol):
-    """Makes players; the console's one `VlcInstance` is the real factory."""
-
-    def new_player(self, post: Post, listener: Listener) -> Player: ...
-
-
-class VlcInstance:
-    """The console's one libVLC instance (loading libVLC's plugins once costs ~100 ms and memory)."""
-
-    def __init__(self, args: Sequence[str] = DEFAULT_ARGS) -> None:
-        self._instance: Any = vlc.Instance(list(args))
-        if self._instance is None:
-            raise RuntimeError(
-                "libVLC could not start (are libvlc5 and vlc-plugin-base installed?)"
-            )
-
-    def new_player(self, post: Post, listener: Listener) -> VlcPlayer:
-        return VlcPlayer(self._instance, post, listener)
-
-    def close(self) -> None:
-        """Release libVLC; every player must be closed first."""
-        self._instance.release()
-
-
-_FormatCb = ctypes.CFUNCTYPE(
-    ctypes.c_uint,
-    ctypes.POINTER(ctypes.c_void_p),
-    ctypes.c_void_p,  # char *chroma, writable: python-vlc's c_char_p would hand us a copy
-    ctypes.POINTER(ctypes.c_uint),
-    ctypes.POINTER(ctypes.c_uint),
-    ctypes.POINTER(ctypes.c_uint),
-    ctypes.POINTER(ctypes.c_uint),
-)
-
-
-class _MemoryTarget:
-    """Video callbacks that render into one buffer and hand a copy of each picture to a sink.
-
-    Runs on libVLC's decoder and video output threads; touches only its own buffer and the sink.
-    """
-
-    def __init__(self, max_width: int, max_height: int, sink: FrameSink) -> None:
-        self._max = (max(16, max_width), max(16, max_height))
-        self._sink = sink
-        self._lock = threading.Lock()
-        self._buffer: ctypes.Array[ctypes.c_ubyte] | None = None
-        self._size = (0, 0)
-        self._last = b""
-        # set by the player: called after the sink; the display aspect once the video size is known
-        self.on_picture: Callable[[], None] | None = None
-        self.aspect: float | None = None
-        self.muted = False  # True while the picture is known to be the wrong one (before a seek)
-        # the C callbacks must outlive the player's use of them
-        self.format_cb = _FormatCb(self._format)
-        self.lock_cb = vlc.CallbackDecorators.VideoLockCb(self._lock_picture)
-        self.unlock_cb = vlc.CallbackDecorators.VideoUnlockCb(lambda *_: None)
-        self.display_cb = vlc.CallbackDecorators.VideoDisplayCb(self._display)
-
-    def _format(
-        self, _opaque: Any, chroma: int, width: Any, height: Any, pitches: Any, lines: Any
-    ) -> int:
-        scale = min(1.0, self._max[0] / max(1, width[0]), self._max[1] / max(1, height[0]))
-        w, h = max(2, int(width[0] * scale) // 2 * 2), max(2, int(height[0] * scale) // 2 * 2)
-        ctypes.memmove(chroma, b"RV32", 4)
-        width[0], height[0], pitches[0], lines[0] = w, h, w * 4, h
-        with self._lock:
-            self._buffer = (ctypes.c_ubyte * (w * h * 4))()
-            self._size = (w, h)
-        return 1
-
-    def _lock_picture(self, _opaque: Any, planes: Any) -> None:
-        with self._lock:
-            buffer = self._buffer
-            planes[0] = None if buffer is None else ctypes.cast(buffer, ctypes.c_void_p)
-
-    def _display(self, _opaque: Any, _picture: Any) -> None:
-        with self._lock:
-            if self._buffer is None:
-                return
-            w, h = self._size
-            data = bytes(self._buffer)
-        if data == self._last:
-            return  # libVLC shows a paused picture again and again: not a new one
-        self._last = data
-        if not self.muted:
-            self._sink(VideoFrame(data, w, h, w * 4, self.aspect))
-        callback = self.on_picture
-        if callback is not None:
-            callback()
 
 
 class VlcPlayer:
@@ -247,13 +74,10 @@ class VlcPlayer:
         self._listener = listener
         self._mp: Any = instance.media_player_new()
         self._state = PlayerState.IDLE
-        self._map = PlaylistMap(())
-        self._text = PlaylistText((), ())
+        self._files = StretchPlaylists()
         self._run: PlaylistRun | None = None
         self._base_ms = 0  # the playlist offset at which the loaded media starts
         self._loaded = (0, 0)  # its first and last entries
-        self._media_path: Path | None = None
-        self._tmpdir: str | None = None
         self._generation = 0
         self._pending_seek_ms: int | None = (
             None  # within the run: made once the run shows a picture
@@ -264,7 +88,7 @@ class VlcPlayer:
         )
         self._pause_gate = 0.0  # monotonic time before which a picture does not count for that
         self._rate = 1.0
-        self._memory: _MemoryTarget | None = None
+        self._memory: MemoryTarget | None = None
         self._timer: threading.Timer | None = None
         self._closed = False
         self._attach_events()
@@ -290,7 +114,7 @@ class VlcPlayer:
 
         `sink` runs on libVLC's video output thread: it must only store the frame or post. Before `open`.
         """
-        target = _MemoryTarget(max_width, max_height, sink)
+        target = MemoryTarget(max_width, max_height, sink)
         target.on_picture = self._on_picture
         self._memory = target
         self._mp.video_set_callbacks(target.lock_cb, target.unlock_cb, target.display_cb, None)
@@ -307,17 +131,11 @@ class VlcPlayer:
             OSError: the playlist cannot be read or its runs cannot be written.
             PlaylistFormatError: its segments do not match `entries`.
         """
-        self._drop_runs()
-        self._map = PlaylistMap(entries)
-        playlist = Path(playlist_path)
-        text = playlist.read_text(encoding="utf-8")
-        resolve = functools.partial(_resolve_uri, playlist.parent)
-        self._text = parse_playlist(text, resolve, len(self._map.entries))
-        self._tmpdir = tempfile.mkdtemp(prefix="vas-playback-")
-        if not self._map.runs:
+        runs = self._files.open(playlist_path, entries).runs
+        if not runs:
             self._set_state(PlayerState.ENDED)
             return
-        self._load(self._map.run_at(offset_ms), offset_ms, paused=False)
+        self._load(self._files.map.run_at(offset_ms), offset_ms, paused=False)
 
     def play(self) -> None:
         self._pending_steps = 0
@@ -354,16 +172,17 @@ class VlcPlayer:
         A seek while paused plays until the new picture shows and pauses again: it shows the target frame
         or the one after it (libVLC 3 would otherwise show the keyframe before the target).
         """
-        if not self._map.runs or self._state is PlayerState.ERROR:
+        pmap = self._files.map
+        if not pmap.runs or self._state is PlayerState.ERROR:
             return
-        offset_ms = min(max(0, offset_ms), self._map.duration_ms - 1)
-        run = self._map.run_at(offset_ms)
+        offset_ms = min(max(0, offset_ms), pmap.duration_ms - 1)
+        run = pmap.run_at(offset_ms)
         local = offset_ms - self._base_ms
         paused = self._state is PlayerState.PAUSED or self._pause_on_picture
         first, last = self._loaded
-        loaded = run == self._run and self._map.entries[
-            first
-        ].offset_ms <= offset_ms < self._map.end_offset(last)
+        loaded = run == self._run and pmap.entries[first].offset_ms <= offset_ms < pmap.end_offset(
+            last
+        )
         if not loaded or self._state in (PlayerState.ENDED, PlayerState.IDLE):
             self._load(run, offset_ms, paused=paused)
         elif self._pending_seek_ms is not None:
@@ -394,33 +213,22 @@ class VlcPlayer:
         self._generation += 1
         self._cancel_timer()
         manager = self._mp.event_manager()
-        for event_type in (*_EVENT_STATES, *_OTHER_EVENTS):
+        for event_type in (*EVENT_STATES, *OTHER_EVENTS):
             manager.event_detach(event_type)
         self._mp.stop()
         self._mp.release()
-        self._drop_runs()
+        self._files.drop()
 
     # -- loading ----------------------------------------------------------------------------------
 
-    def _drop_runs(self) -> None:
-        self._media_path = None
-        if self._tmpdir is not None:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            self._tmpdir = None
-
     def _load(self, run: PlaylistRun, offset_ms: int, *, paused: bool) -> None:
-        """Play the part of `run` around `offset_ms`: a media from `LOAD_BACK_MS` before it to
-        `LOAD_AHEAD_MS` after it, so nearby seeks need no new media and libVLC parses a short list."""
-        first = max(run.first, self._map.entry_at(offset_ms - LOAD_BACK_MS))
-        if first == self._map.entry_at(offset_ms) and first > run.first:
-            first -= 1  # pictures decoded before the exact seek lands must not pass for the target
-        last = min(run.last, self._map.entry_at(offset_ms + LOAD_AHEAD_MS))
+        """Play the part of `run` around `offset_ms` (`StretchPlaylists.stretch`), so nearby seeks need
+        no new media and libVLC parses a short list."""
+        first, last = self._files.stretch(run, offset_ms)
         self._loaded = (first, last)
-        self._base_ms = self._map.entries[first].offset_ms
+        self._base_ms = self._files.map.entries[first].offset_ms
         local = offset_ms - self._base_ms
-        assert self._tmpdir is not None
-        path = Path(self._tmpdir, f"load{self._generation + 1:06d}.m3u8")
-        path.write_text(self._text.render(first, last), encoding="utf-8")
+        path = self._files.write(first, last)
         media = self._instance.media_new_path(str(path))
         self._mp.stop()
         self._generation += 1
@@ -432,9 +240,7 @@ class VlcPlayer:
             self._memory.muted = self._pending_seek_ms is not None
         self._mp.set_media(media)
         media.release()
-        if self._media_path is not None:
-            self._media_path.unlink(missing_ok=True)  # the stopped media's playlist
-        self._media_path = path
+        self._files.replace(path)
         self._set_state(PlayerState.OPENING)
         self._mp.set_rate(self._rate)
         self._mp.play()
@@ -443,7 +249,7 @@ class VlcPlayer:
 
     def _attach_events(self) -> None:
         manager = self._mp.event_manager()
-        for event_type, state in _EVENT_STATES.items():
+        for event_type, state in EVENT_STATES.items():
             manager.event_attach(event_type, self._on_vlc_state, state)
         manager.event_attach(vlc.EventType.MediaPlayerTimeChanged, self._on_vlc_time)
         manager.event_attach(vlc.EventType.MediaPlayerVout, self._on_vlc_vout)
@@ -525,14 +331,15 @@ class VlcPlayer:
     def _next_offset(self) -> int | None:
         """Where playback goes on after the loaded media: the rest of its run, or the next run."""
         last = self._loaded[1]
-        if self._run is None or last + 1 >= len(self._map.entries):
+        entries = self._files.map.entries
+        if self._run is None or last + 1 >= len(entries):
             return None
-        return self._map.entries[last + 1].offset_ms
+        return entries[last + 1].offset_ms
 
     def _start_next_run(self) -> None:
         offset = self._next_offset()
         assert offset is not None
-        self._load(self._map.run_at(offset), offset, paused=False)
+        self._load(self._files.map.run_at(offset), offset, paused=False)
         self._listener(PlayerEvent(EventKind.JUMPED, self._state, offset))
 
     def _set_state(self, state: PlayerState) -> None:
@@ -555,18 +362,3 @@ class VlcPlayer:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-
-
-_EVENT_STATES = {
-    vlc.EventType.MediaPlayerPlaying: PlayerState.PLAYING,
-    vlc.EventType.MediaPlayerPaused: PlayerState.PAUSED,
-    vlc.EventType.MediaPlayerEndReached: PlayerState.ENDED,
-    vlc.EventType.MediaPlayerEncounteredError: PlayerState.ERROR,
-}
-_OTHER_EVENTS = (vlc.EventType.MediaPlayerTimeChanged, vlc.EventType.MediaPlayerVout)
-
-
-def _resolve_uri(base: Path, uri: str) -> str:
-    if "://" in uri or os.path.isabs(uri):
-        return uri
-    return str(base / uri)
