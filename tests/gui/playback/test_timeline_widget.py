@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -15,6 +16,7 @@ from tests.gui.playback.conftest import SPANS, T0
 from tests.helpers.fake_backend import FakeBackend
 from tests.helpers.playback_fakes import FakePlayerFactory
 from vas_console.core.timeline_model import DAY_MS, HOUR_MS, MAX_SPAN_MS, MIN_SPAN_MS, MINUTE_MS
+from vas_console.ui import theme
 from vas_console.ui.playback import timeline_bookmarks, timeline_paint
 from vas_console.ui.playback.playback_pane import PlaybackPane
 from vas_console.ui.playback.timeline_widget import TimelineWidget
@@ -175,6 +177,20 @@ def test_lanes_show_recorded_spans_gaps_and_empty_event_lanes(
     assert recorded == QColor(timeline_paint.RECORDED)
     assert gap == QColor(timeline_paint.GAP)
     assert [r.title for r in timeline.rows()] == ["Cam 1", "Events", "Bookmarks"]
+
+
+def test_time_after_now_is_left_plain_not_drawn_as_a_gap(qtbot: QtBot, pane: PlaybackPane) -> None:
+    timeline = pane.timeline
+    now = int(time.time() * 1000)
+    timeline.show_range(now - HOUR_MS, 2 * HOUR_MS)
+    camera_id = pane.channels[0].camera_id
+    qtbot.waitUntil(lambda: timeline._coverage.spans(camera_id, now - 1, now) is not None)
+    image = timeline.grab().toImage()
+    y = lane_y(timeline)
+    assert image.pixelColor(at_time(timeline, now - 30 * MINUTE_MS).x(), y) == QColor(
+        timeline_paint.GAP
+    )
+    assert image.pixelColor(at_time(timeline, now + 30 * MINUTE_MS).x(), y) == QColor(theme.BASE)
 
 
 def test_coverage_requests_are_debounced_and_cached(

@@ -71,9 +71,16 @@ def paint_grid(
 
 
 def paint_lane(
-    painter: QPainter, model: TimelineModel, row: LaneRow, spans: list[Span] | None
+    painter: QPainter,
+    model: TimelineModel,
+    row: LaneRow,
+    spans: list[Span] | None,
+    now_ms: int | None = None,
 ) -> None:
-    """A camera lane: gaps dark red, recorded green, hatched where coverage is not loaded yet."""
+    """A camera lane: gaps dark red, recorded green, hatched where coverage is not loaded yet.
+
+    After `now_ms` nothing can have been recorded: that part is left plain, not drawn as a gap.
+    """
     rect = QRect(GUTTER, row.top, model.width_px, row.height)
     painter.setPen(QColor(theme.TEXT if row.selected else theme.TEXT_DIM))
     title = QRect(6, row.top, GUTTER - 10, row.height)
@@ -87,6 +94,10 @@ def paint_lane(
         painter.fillRect(rect, QBrush(UNLOADED, Qt.BrushStyle.BDiagPattern))
         return
     painter.fillRect(rect, GAP)
+    if now_ms is not None:
+        future_x = max(0, min(model.width_px, round(model.x_at(now_ms))))
+        if future_x < model.width_px:
+            painter.fillRect(rect.adjusted(future_x, 0, 0, 0), QColor(theme.BASE))
     top, height = row.top, row.height
     rects = [QRect(GUTTER + x0, top, x1 - x0, height) for x0, x1 in model.span_pixels(spans)]
     if rects:

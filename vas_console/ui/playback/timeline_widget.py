@@ -229,7 +229,7 @@ class TimelineWidget(QWidget):
             spans = None
             if row.camera_id is not None:
                 spans = self._coverage.spans(row.camera_id, start, end)
-            paint.paint_lane(painter, self.model, row, spans)
+            paint.paint_lane(painter, self.model, row, spans, int(time.time() * 1000))
         marks.paint_bookmarks(painter, self.bookmark_rects(), self.selected_bookmark)
         marks.paint_marks(painter, self.model, *self._marks, paint.AXIS_H, self.height())
         if self._hover_x is not None:
