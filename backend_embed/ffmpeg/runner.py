@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
@@ -98,6 +98,30 @@ async def run_tool(argv: Sequence[str], *, timeout: float) -> ToolResult:  # noq
     """
     if not argv:
         raise ValueError("run_tool needs a program to run")
+    out = _Sink(MAX_STDOUT_BYTES, keep_tail=False)
+
+    async def read_stdout(stream: asyncio.StreamReader | None) -> None:
+        await _drain(stream, out)
+
+    result = await _run(argv, timeout, read_stdout, "", rest=out)
+    return ToolResult(
+        result.returncode, out.getvalue(), result.stderr, result.timed_out, result.elapsed_s
+    )
+
+
+async def _run(
+    argv: Sequence[str],
+    timeout: float,  # noqa: ASYNC109
+    read_stdout: Callable[[asyncio.StreamReader | None], Awaitable[None]],
+    what: str,
+    *,
+    rest: _Sink | None = None,
+) -> ToolResult:
+    """Start `argv`, read stdout with `read_stdout` and keep stderr's tail; kill and reap on every exit path.
+
+    The result's `stdout` is empty: `read_stdout` keeps what it needs; stdout left in the pipe after a kill
+    goes to `rest` (dropped without one).
+    """
     started = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
         *argv,
@@ -105,14 +129,13 @@ async def run_tool(argv: Sequence[str], *, timeout: float) -> ToolResult:  # noq
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    logger.debug("Started %s (pid %d)", argv[0], proc.pid)
-    out = _Sink(MAX_STDOUT_BYTES, keep_tail=False)
+    logger.debug("Started %s (pid %d)%s", argv[0], proc.pid, what)
     err = _Sink(MAX_STDERR_BYTES, keep_tail=True)
     timed_out = False
     try:
         try:
             async with asyncio.timeout(timeout):
-                await asyncio.gather(_drain(proc.stdout, out), _drain(proc.stderr, err))
+                await asyncio.gather(read_stdout(proc.stdout), _drain(proc.stderr, err))
                 await proc.wait()
         except TimeoutError:
             timed_out = True
@@ -120,13 +143,13 @@ async def run_tool(argv: Sequence[str], *, timeout: float) -> ToolResult:  # noq
     finally:
         await _kill_and_reap(proc)
         # reading the pipes to EOF lets the transport close; on cancellation too, or GC warns about them
-        await _drain_rest(proc, out, err)
+        await _drain_rest(proc, rest if rest is not None else _Sink(0, keep_tail=False), err)
     elapsed = time.monotonic() - started
     returncode = proc.returncode if proc.returncode is not None else -1
     logger.debug("%s (pid %d) exited with %d after %.2f s", argv[0], proc.pid, returncode, elapsed)
     return ToolResult(
         returncode=returncode,
-        stdout=out.getvalue(),
+        stdout=b"",
         stderr=err.getvalue().decode("utf-8", errors="replace"),
         timed_out=timed_out,
         elapsed_s=elapsed,
@@ -175,34 +198,8 @@ async def run_tool_lines(
     """
     if not argv:
         raise ValueError("run_tool_lines needs a program to run")
-    started = time.monotonic()
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    logger.debug("Started %s (pid %d), reading its output lines", argv[0], proc.pid)
-    err = _Sink(MAX_STDERR_BYTES, keep_tail=True)
-    timed_out = False
-    try:
-        try:
-            async with asyncio.timeout(timeout):
-                await asyncio.gather(_lines(proc.stdout, on_line), _drain(proc.stderr, err))
-                await proc.wait()
-        except TimeoutError:
-            timed_out = True
-            logger.debug("%s (pid %d) ran over %.1f s: killing it", argv[0], proc.pid, timeout)
-    finally:
-        await _kill_and_reap(proc)
-        await _drain_rest(proc, _Sink(0, keep_tail=False), err)
-    elapsed = time.monotonic() - started
-    returncode = proc.returncode if proc.returncode is not None else -1
-    logger.debug("%s (pid %d) exited with %d after %.2f s", argv[0], proc.pid, returncode, elapsed)
-    return ToolResult(
-        returncode=returncode,
-        stdout=b"",
-        stderr=err.getvalue().decode("utf-8", errors="replace"),
-        timed_out=timed_out,
-        elapsed_s=elapsed,
-    )
+
+    async def read_stdout(stream: asyncio.StreamReader | None) -> None:
+        await _lines(stream, on_line)
+
+    return await _run(argv, timeout, read_stdout, ", reading its output lines")
