@@ -135,15 +135,22 @@ def _record_descendants(parent: psutil.Process, seen: dict[int, Descendant]) -> 
         children = parent.children(recursive=True)
     except psutil.NoSuchProcess:
         return
+    own: tuple[str, ...] = ()
+    with contextlib.suppress(psutil.Error):
+        own = tuple(parent.cmdline())
     for child in children:
         if child.pid in seen:
             continue
         with contextlib.suppress(psutil.Error):
+            cmdline = tuple(child.cmdline())
+            if cmdline == own:
+                # forked but not yet exec'd (asyncio's subprocess start): look again at the next poll
+                continue
             environ = child.environ()
             seen[child.pid] = Descendant(
                 child.pid,
                 child.create_time(),
-                tuple(child.cmdline()),
+                cmdline,
                 {k: environ[k] for k in RECORDED_ENV if k in environ},
             )
 
