@@ -184,13 +184,16 @@ class _Renders:
     def __call__(
         self, segment: Path, target_dir: Path, stream: StreamRole, time_ms: int, width: int
     ) -> Path | None:
-        self._count += 1
-        if self._count == self.expected:
-            self._loop.call_soon_threadsafe(self.settled.set)
-        if segment.name in self.missing:
-            raise FileNotFoundError(segment)
-        self.calls.append((segment, time_ms))
-        return target_dir / preview_name(stream, time_ms, width, 90)
+        try:
+            if segment.name in self.missing:
+                raise FileNotFoundError(segment)
+            self.calls.append((segment, time_ms))
+            return target_dir / preview_name(stream, time_ms, width, 90)
+        finally:
+            # signalled only once this call is recorded: the test reads `calls` as soon as it is set
+            self._count += 1
+            if self._count == self.expected:
+                self._loop.call_soon_threadsafe(self.settled.set)
 
 
 async def _drain(maker: PreviewMaker, renders: _Renders) -> None:
@@ -198,7 +201,9 @@ async def _drain(maker: PreviewMaker, renders: _Renders) -> None:
     try:
         async with asyncio.timeout(5):
             await renders.settled.wait()
-        await asyncio.sleep(0)  # let the maker count the last one
+            # the maker counts a preview when its worker thread's result reaches the loop
+            while maker.made < len(renders.calls):  # noqa: ASYNC110 - a counter, no event to wait on
+                await asyncio.sleep(0.005)
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
