@@ -29,9 +29,12 @@ def test_each_codec_is_served_at_the_configured_size_rate_and_gop(
 ) -> None:
     cameras = camsim_factory([CameraConfig("a", codec, (480, 272), (320, 184), fps=15, gop=10)])
 
-    with ThreadPoolExecutor(3) as pool:  # three clients at once keeps the test short
+    with ThreadPoolExecutor(2) as pool:  # two clients at once keeps the test short
         main = pool.submit(ffprobe_stream, cameras.url("a", "main"))
         sub = pool.submit(ffprobe_stream, cameras.url("a", "sub"))
+    # alone: a client joining the shared pipeline makes the server ask the encoder for a keyframe, which
+    # would land in the middle of the GOPs this client counts
+    with ThreadPoolExecutor(1) as pool:
         packets = pool.submit(probe_packets, cameras.url("a", "sub"), 2.2)
 
     for info, size in ((main.result(), (480, 272)), (sub.result(), (320, 184))):
