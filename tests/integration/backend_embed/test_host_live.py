@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,14 +11,13 @@ from backend_embed.api import (
     CameraSpec,
     LiveCodecPath,
     NotFoundError,
-    RecorderState,
-    RecorderStatusChanged,
     StreamRole,
 )
 from backend_embed.config import BackendConfig
 from backend_embed.host import BackendHost
 from camsim.config import CameraConfig
 from tests.helpers.camsim_fixtures import CamSimFactory
+from tests.helpers.host_cameras import add_recording_camera
 from tests.integration.backend_embed.webrtc.whep_client import WhepViewer
 
 pytestmark = [pytest.mark.requires_rtsp_server, pytest.mark.requires_ffmpeg, pytest.mark.slow]
@@ -38,23 +36,7 @@ async def test_viewers_of_a_recorded_camera_share_its_one_rtsp_session(
     host: BackendHost, camsim_factory: CamSimFactory
 ) -> None:
     sim = camsim_factory([CameraConfig("door", source="loop")])
-    recording = asyncio.Event()
-    host.subscribe(
-        lambda e: (
-            recording.set()
-            if isinstance(e, RecorderStatusChanged) and e.status.state is RecorderState.RECORDING
-            else None
-        )
-    )
-    camera = await host.add_camera(
-        CameraSpec(
-            name="Door",
-            main_url=sim.url("door", "main", credentials=False),
-            sub_url=sim.url("door", "sub", credentials=False),
-        )
-    )
-    async with asyncio.timeout(20):
-        await recording.wait()
+    camera = await add_recording_camera(host, sim, "door", "Door")
 
     main = await host.live_endpoint(camera.id, StreamRole.MAIN)
     sub = await host.live_endpoint(camera.id, StreamRole.SUB)

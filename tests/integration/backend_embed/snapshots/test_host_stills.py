@@ -6,7 +6,6 @@ ffmpeg, its loopback restream, the live service and a WHEP viewer (aiortc) of th
 
 from __future__ import annotations
 
-import asyncio
 import io
 import time
 from collections.abc import AsyncIterator
@@ -18,8 +17,6 @@ import pytest
 from backend_embed.api import (
     CameraSpec,
     NotFoundError,
-    RecorderState,
-    RecorderStatusChanged,
     StreamRole,
 )
 from backend_embed.config import BackendConfig
@@ -29,6 +26,7 @@ from backend_embed.streams.live_sources import LiveSourceUnavailableError
 from camsim.config import CameraConfig
 from camsim.timecode import decode_luma
 from tests.helpers.camsim_fixtures import CamSimFactory
+from tests.helpers.host_cameras import add_recording_camera
 from tests.integration.backend_embed.webrtc.whep_client import WhepViewer
 
 pytestmark = [
@@ -59,23 +57,7 @@ async def test_a_live_still_has_the_main_streams_resolution_while_the_sub_stream
     host: BackendHost, camsim_factory: CamSimFactory
 ) -> None:
     sim = camsim_factory([CameraConfig("door")])
-    recording = asyncio.Event()
-    host.subscribe(
-        lambda e: (
-            recording.set()
-            if isinstance(e, RecorderStatusChanged) and e.status.state is RecorderState.RECORDING
-            else None
-        )
-    )
-    camera = await host.add_camera(
-        CameraSpec(
-            name="Door",
-            main_url=sim.url("door", "main", credentials=False),
-            sub_url=sim.url("door", "sub", credentials=False),
-        )
-    )
-    async with asyncio.timeout(20):
-        await recording.wait()
+    camera = await add_recording_camera(host, sim, "door", "Door")
     sub = await host.live_endpoint(camera.id, StreamRole.SUB)
     viewer = WhepViewer()
     try:
