@@ -139,6 +139,8 @@ class VlcPlayer:
 
     def play(self) -> None:
         self._pending_steps = 0
+        if self._state is PlayerState.OPENING:
+            self._pause_on_picture = False  # a paused load plays on instead
         if self._state is PlayerState.PAUSED:
             self._pause_on_picture = False
             self._mp.set_rate(self._rate)

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from backend_embed.api import PlaybackSource, Span, StreamRole
 from camsim.timecode import decode_luma
 from tests.helpers.fake_backend import FakeBackend
-from tests.helpers.recordings import FRAME_MS, make_recording
+from tests.helpers.recordings import make_recording
 from vas_console.media.vlc_player import VlcInstance
 from vas_console.ui.playback.channel import ChannelStatus
 from vas_console.ui.playback.playback_view import PlaybackView
@@ -83,20 +83,14 @@ def test_view_shows_the_sought_time_and_plays_across_the_gap(
     assert view.channel.status is ChannelStatus.PLAYING
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "known libVLC 3 bug (issue 5, docs/playback.md 'The stuck paused seek'): now and then a seek "
-        "restarts the decoder after buffering ended and the input blocks for seconds, so the paused seek "
-        "or the step shows nothing new; the assertions are kept as they are"
-    ),
-)
-def test_paused_frame_steps_show_the_next_frames(
+def test_paused_seeks_and_frame_steps_show_the_exact_frames(
     qtbot: QtBot,
     qt_loop: asyncio.AbstractEventLoop,
     backend: FakeBackend,
     vlc_instance: VlcInstance,
 ) -> None:
+    """Paused, the view shows stills decoded by the console: exact at every seek and step, forward and
+    back; play resumes the real player from the still's frame."""
     camera = next(iter(backend.cameras.values()))
     view = PlaybackView(backend, vlc_instance, camera.id, camera.name, mode=RenderMode.MEMORY)
     qtbot.addWidget(view, before_close_func=lambda w: w.close_playback())
@@ -105,17 +99,27 @@ def test_paused_frame_steps_show_the_next_frames(
     qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PLAYING, timeout=5000)
     view.transport.actions_by_name["play_pause"].trigger()
     qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PAUSED)
-    view.group.seek(T0 + 9_000)
-    # a picture at the target, or (on a loaded machine) on the keyframe before it: the tolerance asserted
-    # below; the paused view was at T0 + 2 s, so either still proves the seek landed
-    qtbot.waitUntil(lambda: (shown_code(view.surfaces[0]) or 0) >= T0 + 8_000, timeout=10_000)
+    view.group.seek(T0 + 9_013)
+    qtbot.waitUntil(lambda: shown_code(view.surfaces[0]) == T0 + 9_000, timeout=3000)
+    assert view.group.position() == T0 + 9_000  # the playhead is the frame's own time
+    frame, back = (
+        view.transport.actions_by_name["frame"],
+        view.transport.actions_by_name["frame_back"],
+    )
+    frame.trigger()
+    qtbot.waitUntil(lambda: shown_code(view.surfaces[0]) == T0 + 9_040, timeout=3000)
+    for _ in range(3):  # faster than the stills decode: none is lost
+        frame.trigger()
+    qtbot.waitUntil(lambda: shown_code(view.surfaces[0]) == T0 + 9_160, timeout=3000)
+    back.trigger()
+    qtbot.waitUntil(lambda: shown_code(view.surfaces[0]) == T0 + 9_120, timeout=3000)
     qtbot.wait(300)
-    settled = shown_code(view.surfaces[0]) or 0
-    # the target or the frame after it (on a loaded machine libVLC may stop on the keyframe before it)
-    assert -1000 <= settled - (T0 + 9_000) <= 2 * FRAME_MS
-    view.transport.actions_by_name["frame"].trigger()
-    qtbot.waitUntil(lambda: (shown_code(view.surfaces[0]) or 0) > settled, timeout=6000)
-    assert (shown_code(view.surfaces[0]) or 0) - settled <= 2 * FRAME_MS
+    assert shown_code(view.surfaces[0]) == T0 + 9_120  # the paused player's pictures stay hidden
+    assert view.group.position() == T0 + 9_120
+    view.transport.actions_by_name["play_pause"].trigger()
+    qtbot.waitUntil(lambda: (shown_code(view.surfaces[0]) or 0) >= T0 + 9_400, timeout=4000)
+    assert (shown_code(view.surfaces[0]) or 0) < T0 + 11_000  # played on from the still's frame
+    assert view.channel.status is ChannelStatus.PLAYING
 
 
 def test_sync_playback_keeps_two_real_players_together(

@@ -114,6 +114,11 @@ class PlaybackGroup(QObject):
             channel.step()
         self.ticked.emit()
 
+    def step_back(self) -> None:
+        for channel in self.targets():
+            channel.step_back()
+        self.ticked.emit()
+
     def set_rate(self, rate: float) -> None:
         for channel in self.targets():
             channel.set_rate(rate)

@@ -98,11 +98,15 @@ class PlaybackPane(QWidget):
         self.evidence.notice.connect(self.notice)
         for keeper in keepers:
             keeper.backend_failed.connect(self._on_tasks_backend_failed)
-        for channel in self.channels:
+        for channel, surface in zip(self.channels, self.surfaces, strict=True):
             channel.jumped.connect(self._on_channel_jumped)
+            channel.still_changed.connect(surface.show_still)
+            channel.still_changed.connect(self._on_channel_jumped)
+            channel.still_failed.connect(self.failed)
         t, g = self.transport, self.group
         t.play_toggled.connect(g.toggle_play)
         t.step_requested.connect(g.step)
+        t.step_back_requested.connect(g.step_back)
         t.jump_requested.connect(g.jump)
         t.recording_requested.connect(g.go_to_recording)
         t.rate_requested.connect(g.set_rate)
@@ -148,7 +152,7 @@ class PlaybackPane(QWidget):
         else:
             self.timeline.zoom_out()
 
-    def _on_channel_jumped(self, _wall_ms: int) -> None:
+    def _on_channel_jumped(self, _moved: object) -> None:
         self._on_group_ticked()
 
     def _on_tasks_backend_failed(self, error: BackendError) -> None:

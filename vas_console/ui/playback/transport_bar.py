@@ -55,6 +55,7 @@ class TransportBar(QWidget):
     Signals:
         play_toggled(): play or pause.
         step_requested(): one frame forward.
+        step_back_requested(): one frame back.
         jump_requested(int): move by this many ms (negative: back).
         recording_requested(int): +1 next recording, -1 previous (or the start of this one).
         rate_requested(float): the chosen speed.
@@ -64,6 +65,7 @@ class TransportBar(QWidget):
 
     play_toggled = Signal()
     step_requested = Signal()
+    step_back_requested = Signal()
     jump_requested = Signal(object)
     recording_requested = Signal(int)
     rate_requested = Signal(float)
@@ -110,6 +112,9 @@ class TransportBar(QWidget):
         self._next = add("next_recording", "Next", "Next recording", ["Ctrl+Right"],
                          lambda: self.recording_requested.emit(+1))  # fmt: skip
         self._next.setIcon(_icon("next"))
+        add(
+            "frame_back", "◂ Frame", "One frame back (pauses)", [","], self.step_back_requested.emit
+        )
         add("frame", "Frame ▸", "One frame forward (pauses)", ["."], self.step_requested.emit)
         add("slower", "Slower", "Slower", ["["], lambda: self._step_rate(-1))
         self.speed = QComboBox(self)

@@ -6,7 +6,7 @@ import enum
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QMouseEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from vas_console.media.frames import LatestFrameSlot
 from vas_console.media.vlc_player import Player, VideoFrame
@@ -15,6 +15,8 @@ from vas_console.ui import theme
 PAINT_INTERVAL_MS = 40
 MAX_FRAME = QSize(1280, 720)
 """Memory rendering scales larger recordings down to this (libVLC scales; Qt only draws)."""
+WINDOW_RELEASE_MS = 250
+"""After play resumes, a still stays over libVLC's window this long (a seek shows in 50-250 ms)."""
 
 
 class RenderMode(enum.Enum):
@@ -39,6 +41,7 @@ class _FrameView(QWidget):
         super().__init__(parent)
         self.slot: LatestFrameSlot[VideoFrame] = LatestFrameSlot()
         self._frame: VideoFrame | None = None
+        self._still = False  # a still is shown: the player's pictures wait until it is released
         self._image: QImage | None = None
         self.message = ""
         self._timer = QTimer(self)
@@ -50,15 +53,25 @@ class _FrameView(QWidget):
     def frame(self) -> VideoFrame | None:
         return self._frame
 
+    def show_still(self, frame: VideoFrame | None) -> None:
+        """Show `frame` until released (None): then the player's next new picture replaces it."""
+        self.slot.take()  # a picture the player rendered before now is not the one to show next
+        self._still = frame is not None
+        if frame is not None:
+            self._show(frame)
+
     def _on_timer_timeout(self) -> None:
         frame = self.slot.take()
-        if frame is not None:
-            self._frame = frame
-            # the QImage borrows the frame's bytes: keep the frame referenced as long as the image
-            self._image = QImage(
-                frame.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
-            )
-            self.update()
+        if frame is not None and not self._still:
+            self._show(frame)
+
+    def _show(self, frame: VideoFrame) -> None:
+        self._frame = frame
+        # the QImage borrows the frame's bytes: keep the frame referenced as long as the image
+        self._image = QImage(
+            frame.data, frame.width, frame.height, frame.stride, QImage.Format.Format_RGB32
+        )
+        self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -100,17 +113,27 @@ class VideoSurface(QWidget):
             f"background: {theme.PANEL}; color: {theme.TEXT}; padding: 2px 6px;"
         )
         self._view = _FrameView(self) if self.mode is RenderMode.MEMORY else QWidget(self)
+        # WINDOW: nothing draws over libVLC's native window, so a still replaces it in a stack
+        self._stills: _FrameView | None = None
+        self._stack = QStackedWidget(self)
+        self._stack.addWidget(self._view)
         if self.mode is RenderMode.WINDOW:
             self._view.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
             self._view.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors)
             self._view.setStyleSheet("background: black;")
-        self._view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self._view.setMinimumSize(160, 90)
+            self._stills = _FrameView(self._stack)
+            self._stack.addWidget(self._stills)
+        self._release = QTimer(self)
+        self._release.setSingleShot(True)
+        self._release.setInterval(WINDOW_RELEASE_MS)
+        self._release.timeout.connect(self._on_release_timeout)
+        self._stack.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._stack.setMinimumSize(160, 90)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self._caption)
-        layout.addWidget(self._view, 1)
+        layout.addWidget(self._stack, 1)
         self._selected = False
 
     @property
@@ -119,8 +142,28 @@ class VideoSurface(QWidget):
 
     @property
     def frame(self) -> VideoFrame | None:
-        """The last frame painted (MEMORY mode), for tests and snapshots."""
+        """The last frame painted (MEMORY mode, or a still in WINDOW mode), for tests."""
+        if self._stills is not None:
+            return self._stills.frame if self._stack.currentWidget() is self._stills else None
         return self._view.frame if isinstance(self._view, _FrameView) else None
+
+    def show_still(self, frame: VideoFrame | None) -> None:
+        """Show a still decoded by the console (paused), or None: back to the player's pictures.
+
+        WINDOW: libVLC's window comes back `WINDOW_RELEASE_MS` after the release, once the resumed
+        player has drawn the new position (the still stays until then)."""
+        if isinstance(self._view, _FrameView):
+            self._view.show_still(frame)
+        elif self._stills is not None:
+            if frame is None:
+                self._release.start()
+                return
+            self._release.stop()
+            self._stills.show_still(frame)
+            self._stack.setCurrentWidget(self._stills)
+
+    def _on_release_timeout(self) -> None:
+        self._stack.setCurrentWidget(self._view)
 
     def attach(self, player: Player) -> None:
         if isinstance(self._view, _FrameView):
