@@ -16,6 +16,9 @@ Run from the repository root:  .venv/bin/python bench/seek_latency.py [--quick] 
    within 1.5 s of the expected one) and that frame's error (its code minus the expected code).
 4. Times the hover thumbnail: look up a preview by time bucket and decode its JPEG (320x180) into a
    QImage scaled for the popup, then a QPixmap.
+5. Paused seeks: the still the console decodes while paused (`StillFrames`, what the view shows instead
+   of libVLC's paused picture) for the same targets: the time from the request to the decoded picture
+   and its error against the frame whose interval holds the target (`paused_*` figures).
 
 Last line:  RESULT name=seek_latency p50_ms=<n> p95_ms=<n> max_error_ms=<n> preview_ms=<n>
 Goals: p50 <= 150 ms, p95 <= 300 ms, |error| <= 40 ms (one frame at 25 fps), preview (p95) <= 16 ms.
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import functools
 import os
 import random
 import statistics
@@ -44,6 +48,7 @@ from PySide6.QtGui import QImage, QPixmap  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from backend_embed.api import PlaylistEntry  # noqa: E402
+from camsim.timecode import decode_luma  # noqa: E402
 from tests.helpers.playback_fakes import CallQueue, FramePlayerLog  # noqa: E402
 from tests.helpers.recordings import (  # noqa: E402
     EncodeSettings,
@@ -53,6 +58,7 @@ from tests.helpers.recordings import (  # noqa: E402
     write_playlist,
 )
 from vas_console.core.playclock import PlaylistMap  # noqa: E402
+from vas_console.media.still_frames import Still, StillFrames  # noqa: E402
 from vas_console.media.vlc_player import LOAD_BACK_MS, PlayerState, VlcInstance  # noqa: E402
 from vas_console.ui.playback.preview_cache import bucket_size, decode_thumbnail  # noqa: E402
 
@@ -295,6 +301,39 @@ def _seek_once(  # type: ignore[no-untyped-def]
     return Seek(local, target, 1000 * (frame.at - requested), error, cross_run)
 
 
+def measure_stills(day: Day, targets: list[int]) -> list[tuple[float, int]]:
+    """Per target: ms from the request to the still, and its code minus the frame at the target."""
+    calls = CallQueue()
+    stills = StillFrames(calls.post, 1280, 720)
+    stills.open(str(day.playlist), day.entries)
+    frame_ms = 1000 // SETTINGS.fps
+    results: list[tuple[float, int]] = []
+    try:
+        for target in targets:
+            got: list[Still | None] = []
+            started = time.monotonic()
+            stills.request(target, functools.partial(_keep, got))
+            if not calls.pump(functools.partial(bool, got), 5.0) or got[0] is None:
+                raise RuntimeError(f"no still at {target}")
+            latency = 1000 * (time.monotonic() - started)
+            frame = got[0].frame
+            code = decode_luma(frame.data[1::4], frame.width, frame.height)
+            expected = expected_code(target) // frame_ms * frame_ms
+            error = -CLIP_MS if code is None else ring_signed(code - expected)
+            results.append((latency, error))
+    finally:
+        stills.close()
+    return results
+
+
+def _keep(box: list[Still | None], still: Still | None, _message: str | None) -> None:
+    box.append(still)
+
+
+def ring_signed(delta: int) -> int:
+    return (delta + CLIP_MS // 2) % CLIP_MS - CLIP_MS // 2
+
+
 def measure_preview(workdir: Path, rounds: int) -> list[float]:
     """Lookup by time bucket + decode of a 320x180 preview JPEG into a popup QImage and a QPixmap."""
     app = QApplication.instance() or QApplication([])
@@ -323,7 +362,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
 
 
-def summarize(results: list[Seek], previews: list[float]) -> tuple[dict[str, float], int]:
+def summarize(
+    results: list[Seek], previews: list[float], stills: list[tuple[float, int]]
+) -> tuple[dict[str, float], int]:
     """The RESULT figures (random seeks anywhere in the day) and the number of seeks that never landed."""
     for n, seek in enumerate(results, 1):
         latency = "missed" if seek.latency_ms is None else f"{seek.latency_ms:6.1f} ms"
@@ -352,6 +393,11 @@ def summarize(results: list[Seek], previews: list[float]) -> tuple[dict[str, flo
     print(
         f"preview: median {statistics.median(previews):.2f} ms, p95 {percentile(previews, 0.95):.2f} ms"
     )
+    still_ms = [latency for latency, _ in stills]
+    still_exact = sum(1 for _, error in stills if error == 0)
+    print(f"paused (stills): n={len(stills)} p50 {statistics.median(still_ms):.0f} ms "
+          f"p95 {percentile(still_ms, 0.95):.0f} ms; exact frame {still_exact}/{len(stills)}, "
+          f"errors {sorted({error for _, error in stills})}")  # fmt: skip
     figures: dict[str, float] = {
         "p50_ms": round(statistics.median(far)) if far else -1,
         "p95_ms": round(percentile(far, 0.95)) if far else -1,
@@ -362,6 +408,9 @@ def summarize(results: list[Seek], previews: list[float]) -> tuple[dict[str, flo
         "near_p50_ms": round(statistics.median(near)) if near else -1,
         "near_p95_ms": round(percentile(near, 0.95)) if near else -1,
         "exact_pct": round(100 * len(exact) / len(landed)) if landed else -1,
+        "paused_p50_ms": round(statistics.median(still_ms)),
+        "paused_p95_ms": round(percentile(still_ms, 0.95)),
+        "paused_max_error_ms": max(abs(error) for _, error in stills),
     }
     return figures, len(results) - len(landed)
 
@@ -382,8 +431,9 @@ def main() -> int:
         workdir = Path(tmp)
         day, targets = build_day(workdir, seeks, args.seed)
         results = measure_seeks(day, targets, settle)
+        stills = measure_stills(day, targets[1:])
         previews = measure_preview(workdir, 100)
-    figures, missed = summarize(results, previews)
+    figures, missed = summarize(results, previews, stills)
     for name, goal in GOALS.items():
         verdict = "ok" if 0 <= figures[name] <= goal else "MISSED"
         print(f"{name}: {figures[name]} (goal <= {goal}) {verdict}")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from backend_embed.api import DatabaseError, NotFoundError
@@ -180,3 +181,17 @@ def test_backend_failures_are_reported(
     with qtbot.waitSignal(view.failed) as blocker:
         view.show_time(T0)
     assert blocker.args == ["The recordings index is unavailable."]
+
+
+def test_a_click_on_the_picture_gives_the_view_its_keys(
+    qtbot: QtBot, view: PlaybackView, playing: FakePlayer
+) -> None:
+    """The operator clicks the video, then presses a key: the view's shortcuts must answer."""
+    outside = QLineEdit()
+    qtbot.addWidget(outside)
+    outside.show()
+    outside.setFocus()
+    qtbot.mouseClick(view.surfaces[0], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(view.surfaces[0].hasFocus)
+    qtbot.keyClick(view.surfaces[0], Qt.Key.Key_Period)
+    assert ("pause",) in playing.requests

@@ -135,6 +135,8 @@ class VideoSurface(QWidget):
         layout.addWidget(self._caption)
         layout.addWidget(self._stack, 1)
         self._selected = False
+        # a click on the picture puts the focus in the view, so its shortcuts (Space, S, B, ...) work
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
     @property
     def caption(self) -> str:
