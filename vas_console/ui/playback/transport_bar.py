@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDateTime, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPixmap
+from typing import cast
+
+from PySide6.QtCore import QDateTime, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QHBoxLayout,
+    QLayout,
+    QMenu,
     QToolButton,
     QWidget,
+    QWidgetAction,
 )
 
 from vas_console.ui import theme
 
 RATES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+COMPACT_HIDDEN = frozenset(
+    {"back_minute", "forward_minute", "slower", "faster", "go_to_date", "zoom_out", "zoom_in"}
+    | {"mark_in", "mark_out"}  # the evidence buttons a pane adds (their keys I and O still work)
+)
+"""Controls a narrow bar (a tile's playback) leaves out; every one keeps its shortcut."""
+COMPACT_TEXT = {"frame": "▸", "frame_back": "◂"}
 SECOND_MS = 1000
 MINUTE_MS = 60 * SECOND_MS
 
@@ -75,7 +86,11 @@ class TransportBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actions_by_name: dict[str, QAction] = {}
+        self._compact = False
+        self._full_width = 0  # the bar's preferred width with every control (measured while full)
         layout = QHBoxLayout(self)
+        # the bar may be narrower than its controls: it then goes compact (see resizeEvent)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(2)
 
@@ -135,6 +150,8 @@ class TransportBar(QWidget):
         self.date.setToolTip("Date and time to go to (focus: Ctrl+G; go: Enter)")
         self.date.editingFinished.connect(self._on_date_editing_finished)
         layout.addWidget(self.date)
+        self._date_button = self._make_date_popup()
+        layout.addWidget(self._date_button)
         add("go_to_date", "Go", "Go to the date and time (in the field: Enter)", [],
             self._on_go_triggered)  # fmt: skip
         focus = QAction("Date and time", self)
@@ -161,6 +178,80 @@ class TransportBar(QWidget):
     @property
     def rate(self) -> float:
         return float(self.speed.currentData())
+
+    @property
+    def compact(self) -> bool:
+        return self._compact
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrow bar: short frame buttons, icon-only evidence buttons, the date in a popup, and no
+        minute jumps, speed buttons (the list stays), zoom or In/Out buttons (their keys still work).
+        Chosen by width on every resize; callable directly (tests)."""
+        self._compact = compact
+        for button in self.findChildren(QToolButton):
+            action = cast(QAction | None, button.defaultAction())  # None: no action (SYNC)
+            if action is None:
+                continue
+            name = action.objectName()
+            if name in COMPACT_HIDDEN:
+                button.setVisible(not compact)
+            if name in COMPACT_TEXT:
+                action.setIconText(COMPACT_TEXT[name] if compact else action.text())
+            if name in ("snapshot", "bookmark_range") and not action.icon().isNull():
+                button.setToolButtonStyle(
+                    Qt.ToolButtonStyle.ToolButtonIconOnly
+                    if compact
+                    else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+                )
+        self.date.setVisible(not compact)
+        self._date_button.setVisible(compact)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._compact:
+            self._full_width = self.sizeHint().width()
+        want = self.width() < self._full_width
+        if want != self._compact:
+            self.set_compact(want)
+
+    def _make_date_popup(self) -> QToolButton:
+        """The compact bar's "Go to…" button: a popup with its own date field and Go."""
+        button = QToolButton(self)
+        button.setObjectName("dateButton")
+        button.setText("Go to…")
+        button.setToolTip("Go to a date and time")
+        button.setAutoRaise(True)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        box = QWidget(menu)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(6, 4, 6, 4)
+        field = QDateTimeEdit(box)
+        field.setObjectName("popupDate")
+        field.setCalendarPopup(True)
+        field.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
+        go = QToolButton(box)
+        go.setText("Go")
+        row.addWidget(field)
+        row.addWidget(go)
+        holder = QWidgetAction(menu)
+        holder.setDefaultWidget(box)
+        menu.addAction(holder)
+
+        def go_there() -> None:
+            menu.close()
+            self.date_requested.emit(field.dateTime().toMSecsSinceEpoch())
+
+        go.clicked.connect(go_there)
+        field.editingFinished.connect(lambda: go_there() if field.hasFocus() else None)
+        menu.aboutToShow.connect(lambda: field.setDateTime(self.date.dateTime()))
+        button.setMenu(menu)
+        button.setVisible(False)
+        self.popup_date = field
+        return button
 
     def install_shortcuts(self, owner: QWidget) -> None:
         """Make every shortcut work while the focus is anywhere inside `owner`."""
