@@ -141,6 +141,48 @@ def test_live_closes_the_players_and_resumes_the_live_session(
     assert len(sessions.open()) == 3
 
 
+def test_back_30_s_right_after_live_leaves_no_live_session_running(
+    qtbot: QtBot,
+    wall: LiveWall,
+    sessions: FakeSessionFactory,
+    recorded: list[Camera],
+) -> None:
+    """Live, then -30 s before the tile's live session even started: the session must not start
+    (it would run unseen behind the recorded video until quit)."""
+    tile = wall.tiles[0]
+    go_back(qtbot, wall, tile)
+    qtbot.waitUntil(lambda: not session_of(sessions, recorded[0]))
+    tile.buttons.live.click()
+    wall.back(0)  # the same instant: the live session is still being set up
+    view = view_of(wall, tile)
+    qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PLAYING)
+    qtbot.waitUntil(lambda: wall.feeds.tasks.idle)
+    qtbot.wait(100)
+    assert tile.recorded
+    assert not session_of(sessions, recorded[0])
+    assert wall.feeds.camera_of(tile) is None
+
+
+def test_a_layout_change_while_a_tile_starts_plays_it_once_on_its_new_tile(
+    qtbot: QtBot,
+    wall: LiveWall,
+    sessions: FakeSessionFactory,
+    recorded: list[Camera],
+) -> None:
+    tile = wall.tiles[0]
+    go_back(qtbot, wall, tile)
+    qtbot.waitUntil(lambda: not session_of(sessions, recorded[0]))
+    tile.buttons.live.click()
+    wall.set_layout(LayoutKind.GRID_3X3)  # the same instant: the tile's session is not up yet
+    qtbot.waitUntil(lambda: wall.feeds.tasks.idle)
+    qtbot.waitUntil(lambda: len(session_of(sessions, recorded[0])) == 1)
+    qtbot.wait(100)
+    assert len(session_of(sessions, recorded[0])) == 1
+    assert len(sessions.open()) == 3
+    shown = next(t for t in wall.tiles if wall.feeds.camera_of(t) == recorded[0])
+    qtbot.waitUntil(lambda: shown.painted_frames > 0)
+
+
 def test_the_picker_opens_without_blocking_and_plays_the_chosen_time(
     qtbot: QtBot, wall: LiveWall, sessions: FakeSessionFactory, fake_backend: FakeBackend
 ) -> None:

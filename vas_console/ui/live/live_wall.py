@@ -330,7 +330,7 @@ class LiveWall(QWidget):
         if camera is None:
             tile.set_camera(None)
             return
-        self.feeds.tasks.start(self.feeds.play(tile, camera), name=f"play {camera.name}")
+        self.feeds.start(tile, camera)
 
     def _set_state(self, state: WallState, *, save: bool = True) -> None:
         self._state = state

@@ -70,6 +70,9 @@ class _Feed:
     endpoints: dict[StreamRole, LiveEndpoint] = field(default_factory=dict)
     active: _Run | None = None
     pending: _Run | None = None
+    connecting: asyncio.Task[None] | None = (
+        None  # fetching endpoints and starting the first session
+    )
 
 
 def _sizes(endpoints: dict[StreamRole, LiveEndpoint]) -> StreamSizes:
@@ -121,21 +124,30 @@ class TileFeeds(QObject):
         """Every session started and not yet closed (shown or being switched to)."""
         return [run.session for run in self._runs.values()]
 
-    async def play(self, tile: VideoTile, camera: Camera) -> None:
-        """Show `camera` on `tile` (replacing what it showed), on the stream that suits its size."""
-        await self.stop(tile)
+    def start(self, tile: VideoTile, camera: Camera) -> None:
+        """Show `camera` on `tile` (replacing what it showed), on the stream that suits its size.
+
+        The tile is the camera's at once; the connection is made by a task of `tasks` that follows the
+        feed when a layout change moves it to another tile, and that `release`/`stop` cancel, even before
+        it ran (a tile switched to recorded video the same instant starts no session)."""
+        self.release(tile)
         feed = _Feed(camera)
         self._feeds[tile] = feed
         tile.set_camera(camera.name)
         tile.set_status(LiveStatus(LiveState.CONNECTING))
+        feed.connecting = self.tasks.start(self._connect(feed), name=f"play {camera.name}")
+
+    async def _connect(self, feed: _Feed) -> None:
         try:
-            feed.endpoints = await self._endpoints(camera.id)
+            feed.endpoints = await self._endpoints(feed.camera.id)
         except BackendError as exc:
-            if self._feeds.get(tile) is feed:
-                tile.set_status(LiveStatus(LiveState.OFFLINE, exc.user_message))
+            shown = self._tile_of(feed)
+            if shown is not None:
+                shown.set_status(LiveStatus(LiveState.OFFLINE, exc.user_message))
             return
-        if self._feeds.get(tile) is not feed:
-            return  # the tile was given another camera meanwhile
+        tile = self._tile_of(feed)
+        if tile is None:
+            return  # the tile was released or given another camera meanwhile
         stream = choose_stream(tile.device_size(), _sizes(feed.endpoints))
         run = self._new_run(tile, feed, stream)
         feed.active = run
@@ -221,10 +233,15 @@ class TileFeeds(QObject):
         self._runs[token] = run
         return run
 
+    def _tile_of(self, feed: _Feed) -> VideoTile | None:
+        return next((tile for tile, shown in self._feeds.items() if shown is feed), None)
+
     def _detach(self, tile: VideoTile) -> list[_Run]:
         feed = self._feeds.pop(tile, None)
         if feed is None:
             return []
+        if feed.connecting is not None and feed.connecting is not asyncio.current_task():
+            feed.connecting.cancel()  # its session, if made, is `active` and closed by the caller
         tile.set_feed(None)
         return [r for r in (feed.active, feed.pending) if r is not None]
 
