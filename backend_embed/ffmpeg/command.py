@@ -25,6 +25,8 @@ DEFAULT_IO_TIMEOUT_S: Final = 5.0
 #: seven 188-byte MPEG-TS packets: one UDP datagram below any MTU
 RESTREAM_PKT_SIZE: Final = 1316
 RESTREAM_HOST: Final = "127.0.0.1"
+#: seconds between the recorder's stats lines (`backend_embed/streams/progress.py` reads them)
+RECORDER_STATS_PERIOD_S: Final = 0.5
 #: ffmpeg expands segment names with strftime in its local time zone: names must be UTC
 RECORDER_ENV: Final[Mapping[str, str]] = {"TZ": "UTC"}
 HLS_FLAGS: Final = (
@@ -123,7 +125,10 @@ def recorder_argv(spec: RecorderCommand) -> list[str]:
     stops the recording. The argv holds the camera's credentials: log it only through `redacted_argv`.
     """
     return [
-        spec.ffmpeg, "-hide_banner", "-nostats", "-loglevel", "info",
+        spec.ffmpeg, "-hide_banner", "-loglevel", "info",
+        # a stats line twice a second: its output time against the wall clock dates the recording
+        # (backend_embed/recording/clock.py)
+        "-stats", "-stats_period", str(RECORDER_STATS_PERIOD_S),
         "-rtsp_transport", "tcp", "-timeout", str(round(spec.io_timeout_s * 1_000_000)),
         # half a second of analysis: enough for H.264/H.265 from the SDP and for the first MJPEG frame,
         # and about 0.5 s faster to the first packet than the default (measured on camsim)

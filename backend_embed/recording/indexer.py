@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backend_embed.api.dto import StreamRole
+from backend_embed.recording.clock import RecorderClock
+from backend_embed.recording.mpegts import first_video_pts
 from backend_embed.recording.playlist import LivePlaylist, PlaylistEntry, parse_live_playlist
 from backend_embed.recording.segments import SegmentInfo
 
@@ -45,6 +47,8 @@ class SegmentIndexer:
         submit: takes each new segment (the batching writer's `submit`); must not block.
         on_segment_closed: called after each poll that found segments, with the newest end (the
             recorder's watchdog); must not block.
+        clock: the recorder's clock. A segment starts when ffmpeg received its first frame by this
+            clock; by its EXT-X-PROGRAM-DATE-TIME (about 0.6 s late) only when the clock cannot say.
     """
 
     def __init__(
@@ -57,6 +61,7 @@ class SegmentIndexer:
         submit: Callable[[SegmentInfo], None],
         on_segment_closed: Callable[[int], None] | None = None,
         poll_interval_s: float = 0.5,
+        clock: RecorderClock | None = None,
     ) -> None:
         self._camera_id = camera_id
         self._stream = stream
@@ -65,6 +70,7 @@ class SegmentIndexer:
         self._submit = submit
         self._on_segment_closed = on_segment_closed
         self._poll_interval_s = poll_interval_s
+        self._clock = clock
         self._stamp: _FileStamp | None = None
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._uri_by_sequence: OrderedDict[int, str] = OrderedDict()
@@ -166,6 +172,25 @@ class SegmentIndexer:
         if len(self._seen) > _SEEN_LIMIT:
             self._seen.popitem(last=False)
 
+    def _received_ms(self, file: Path, program_date_ms: int) -> int:
+        """When ffmpeg received the segment's first frame, or its program date time if unknown.
+
+        ffmpeg dates its first segment when it begins muxing, after probing the camera, and every later
+        one by adding durations: about 0.6 s after the first frame arrived (docs/decisions.md, 21).
+        """
+        if self._clock is None:
+            return program_date_ms
+        try:
+            pts = first_video_pts(file)
+        except OSError as exc:
+            logger.warning("Cannot read the first timestamp of %s: %s", file, exc)
+            return program_date_ms
+        dated = self._clock.date(pts, program_date_ms) if pts is not None else None
+        if dated is None:
+            logger.debug("Dating %s by its program date time", file)
+            return program_date_ms
+        return dated
+
     def _segment(self, entry: PlaylistEntry) -> SegmentInfo | None:
         """A SegmentInfo for a new entry, or None (logged) when it cannot be indexed."""
         file = (self._playlist.parent / entry.uri).resolve()
@@ -176,6 +201,8 @@ class SegmentIndexer:
         except (ValueError, OSError) as exc:
             logger.warning("Cannot index segment %s of %s: %s", entry.uri, self._playlist, exc)
             return None
+        if entry.start_ms is not None and size > 0:
+            start_ms = self._received_ms(file, entry.start_ms)
         if start_ms is None:
             logger.warning("Cannot index segment %s: no EXT-X-PROGRAM-DATE-TIME", entry.uri)
             return None

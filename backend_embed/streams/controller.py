@@ -215,6 +215,7 @@ class RecordingController:
             root=self._root,
             submit=self._submit,
             on_segment_closed=recorder.note_segment_closed,
+            clock=recorder.clock,
         )
         # a copied recordings folder names its cameras (offline review)
         name = self._wanted[desired.camera_id].name

@@ -1,4 +1,4 @@
-"""What a recorder's ffmpeg reports on stderr while it works: output started, a segment was written."""
+"""What a recorder's ffmpeg says on stderr: output started, a segment was written, the output time."""
 
 from __future__ import annotations
 
@@ -21,3 +21,20 @@ def segment_written(line: str) -> str | None:
     """The final path of the segment this line says ffmpeg is writing out, or None."""
     match = _SEGMENT_WRITTEN.search(line)
     return match["path"] if match is not None else None
+
+
+# ffmpeg 5.1's stats line (-stats): "frame=  150 fps= 25 q=-1.0 size=N/A time=00:00:05.96 bitrate=...";
+# time is the end of what was muxed, on the output's timeline, in hundredths of a second.
+_STATS_TIME: Final = re.compile(
+    r"^frame=.*?\btime=(?P<sign>-?)(?P<h>\d+):(?P<m>\d\d):(?P<s>\d\d)\.(?P<cs>\d\d)\b"
+)
+
+
+def output_time_ms(line: str) -> int | None:
+    """The output time (ms) a stats line reports, or None for any other line."""
+    match = _STATS_TIME.match(line)
+    if match is None:
+        return None
+    ms = ((int(match["h"]) * 60 + int(match["m"])) * 60 + int(match["s"])) * 1000
+    ms += int(match["cs"]) * 10
+    return -ms if match["sign"] else ms

@@ -15,6 +15,7 @@ from backend_embed.api.dto import StreamRole
 from backend_embed.api.recording import RecorderState, RecorderStatus
 from backend_embed.ffmpeg.command import RecorderCommand, recorder_argv, recorder_environment
 from backend_embed.ffmpeg.process import FfmpegProcess
+from backend_embed.recording.clock import RecorderClock
 from backend_embed.streams.backoff import Backoff
 from backend_embed.streams.failure import (
     Failure,
@@ -24,7 +25,7 @@ from backend_embed.streams.failure import (
     folder_unusable,
     stalled,
 )
-from backend_embed.streams.progress import output_started, segment_written
+from backend_embed.streams.progress import output_started, output_time_ms, segment_written
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +96,17 @@ class StreamRecorder:
         self._last_progress = 0.0
         self._run_started_ms = 0
         self._attempts_since_recording = 0
+        self._clock = RecorderClock()
 
     @property
     def command(self) -> RecorderCommand:
         """The settings this recorder runs ffmpeg with (`playlist_path` is what the indexer reads)."""
         return self._command
+
+    @property
+    def clock(self) -> RecorderClock:
+        """When ffmpeg received the frames of its current run (the indexer dates segments by it)."""
+        return self._clock
 
     @property
     def watchdog_s(self) -> float:
@@ -270,7 +277,11 @@ class StreamRecorder:
     # -- progress from ffmpeg and the indexer ---------------------------------------------------
 
     def _on_line(self, line: str) -> None:
-        if output_started(line):
+        output_ms = output_time_ms(line)
+        if output_ms is not None:
+            self._clock.note_output_time(output_ms)
+        elif output_started(line):
+            self._clock.note_run_started()
             self._enter_recording()
         elif segment_written(line) is not None:
             self._note_progress()
