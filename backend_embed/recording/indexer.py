@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 _SEEN_LIMIT = 4096
 #: how many sequence numbers are remembered to recognise a new ffmpeg run
 _SEQUENCE_LIMIT = 64
+#: a segment dated this close to the previous one's end continues it exactly: the recorder's clock
+#: improves in 10 ms steps while a run settles, and a few ms of overlap would misplace frames
+_CONTIGUOUS_MS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +206,10 @@ class SegmentIndexer:
             return None
         if entry.start_ms is not None and size > 0:
             start_ms = self._received_ms(file, entry.start_ms)
+            last_end = self._last_end_ms
+            continues = not (entry.discontinuity or self._restart_pending)
+            if continues and last_end is not None and abs(start_ms - last_end) <= _CONTIGUOUS_MS:
+                start_ms = last_end
         if start_ms is None:
             logger.warning("Cannot index segment %s: no EXT-X-PROGRAM-DATE-TIME", entry.uri)
             return None
