@@ -20,8 +20,9 @@ from tests.helpers.fake_backend import FakeBackend
 from tests.helpers.playback_fakes import FakePlayer, FakePlayerFactory
 from tests.helpers.recordings import make_recording
 from vas_console.media.still_frames import SegmentFiles
-from vas_console.media.vlc_player import PlayerState
+from vas_console.media.vlc_player import PlayerState, VideoFrame
 from vas_console.ui.playback.channel import ChannelStatus
+from vas_console.ui.playback.channel_stills import PREVIEW_HOLD_MS
 from vas_console.ui.playback.playback_view import PlaybackView
 from vas_console.ui.playback.video_surface import RenderMode, VideoSurface
 
@@ -86,16 +87,26 @@ def test_paused_seeks_and_steps_leave_the_player_alone_and_play_resumes_at_the_s
     player.report_time(1_000)
     qtbot.wait(50)
     assert view.group.position() == T0 + 5_160
-    view.transport.actions_by_name["play_pause"].trigger()
-    assert player.requests[asked:] == [("seek", 5_160), ("play",)]
-    qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PLAYING)
-    # the player's next picture replaces the still
     sink = player.render[3]
     assert callable(sink)
     still = view.surfaces[0].frame
     assert still is not None
-    sink(type(still)(bytes(len(still.data)), still.width, still.height, still.stride, None))
-    qtbot.waitUntil(lambda: shown_code(view.surfaces[0]) != T0 + 5_160)
+
+    def picture(value: int) -> VideoFrame:
+        return VideoFrame(bytes([value]) * len(still.data), still.width, still.height, still.stride)
+
+    with qtbot.waitSignal(view.channel.still_changed, check_params_cb=lambda f: f is None):
+        view.transport.actions_by_name["play_pause"].trigger()
+        assert player.requests[asked:] == [("seek", 5_160), ("play",)]
+        sink(picture(0))  # the player's picture before it got there: the still stays
+        qtbot.wait(60)
+        assert shown_code(view.surfaces[0]) == T0 + 5_160
+    qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PLAYING)
+    # the player's next picture replaces the still
+    sink(picture(255))
+    qtbot.waitUntil(
+        lambda: view.surfaces[0].frame is not None and view.surfaces[0].frame.data[0] == 255
+    )
 
 
 def test_a_step_back_after_pausing_a_playing_player_shows_the_frame_before_the_clock(
@@ -109,8 +120,8 @@ def test_a_step_back_after_pausing_a_playing_player_shows_the_frame_before_the_c
     assert player.state is PlayerState.PAUSED
     shown = view.channel.wall_ms()
     assert shown is not None
-    view.transport.actions_by_name["frame_back"].trigger()
-    qtbot.waitUntil(lambda: shown_code(view.surfaces[0]) is not None)
+    with qtbot.waitSignal(view.channel.still_changed, check_params_cb=lambda f: f is not None):
+        view.transport.actions_by_name["frame_back"].trigger()
     code = shown_code(view.surfaces[0])
     assert code is not None
     assert shown - 80 <= code < shown  # a frame before the clock's time
@@ -159,3 +170,47 @@ def test_a_damaged_segment_is_reported_and_the_view_keeps_its_picture(
     assert failed.args == ["This recording is damaged and cannot be shown"]
     qtbot.wait(100)
     assert shown_code(view.surfaces[0]) == T0 + 3_000
+
+
+def test_a_playing_seek_shows_its_exact_still_until_the_player_is_there(
+    qtbot: QtBot,
+    qt_loop: asyncio.AbstractEventLoop,
+    fake_backend: FakeBackend,
+    recording: PlaybackSource,
+) -> None:
+    players = FakePlayerFactory()
+    view = make_view(qtbot, fake_backend, recording, players)
+    view.show_time(T0 + 1_000)
+    qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PLAYING)
+    player = view.channel.player
+    assert isinstance(player, FakePlayer)
+    sink = player.render[3]
+    assert callable(sink)
+    qtbot.wait(PREVIEW_HOLD_MS + 50)  # the load's own still has gone
+    blank = VideoFrame(bytes(320 * 180 * 4), 320, 180, 320 * 4)
+    view.group.seek(T0 + 7_013)
+    assert player.seeks()[-1] == 7_013  # the player is sought at once, as before
+    qtbot.waitUntil(lambda: shown_code(view.surfaces[0]) == T0 + 7_000, timeout=1000)
+    sink(blank)  # the player's picture while it gets there: hidden by the still
+    qtbot.wait(60)
+    assert shown_code(view.surfaces[0]) == T0 + 7_000
+    qtbot.wait(PREVIEW_HOLD_MS)
+    sink(VideoFrame(bytes([255]) * len(blank.data), 320, 180, 320 * 4))
+    qtbot.waitUntil(lambda: (view.surfaces[0].frame or blank).data[0] == 255)
+
+
+def test_pausing_during_a_playing_seeks_still_shows_the_paused_player(
+    qtbot: QtBot,
+    qt_loop: asyncio.AbstractEventLoop,
+    fake_backend: FakeBackend,
+    recording: PlaybackSource,
+) -> None:
+    view = make_view(qtbot, fake_backend, recording, FakePlayerFactory())
+    view.show_time(T0 + 1_000)
+    qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PLAYING)
+    qtbot.wait(PREVIEW_HOLD_MS + 50)
+    view.group.seek(T0 + 9_000)
+    qtbot.waitUntil(lambda: shown_code(view.surfaces[0]) == T0 + 9_000, timeout=1000)
+    with qtbot.waitSignal(view.channel.still_changed, check_params_cb=lambda f: f is None):
+        view.transport.actions_by_name["play_pause"].trigger()
+    assert view.channel.paused

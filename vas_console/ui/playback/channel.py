@@ -9,7 +9,6 @@ from PySide6.QtCore import QObject, Signal
 
 from backend_embed.api import NotFoundError, PlaybackSource, StreamRole
 from vas_console.core.playclock import PlayClock, PlaylistFormatError, PlaylistMap
-from vas_console.media.still_frames import Still, StillFrames
 from vas_console.media.vlc_player import (
     EventKind,
     Player,
@@ -18,6 +17,7 @@ from vas_console.media.vlc_player import (
     PlayerState,
 )
 from vas_console.ui.aio import TaskKeeper
+from vas_console.ui.playback.channel_stills import ChannelStills
 from vas_console.ui.playback.gui_poster import GuiPoster
 from vas_console.ui.playback.recordings import Recordings
 
@@ -26,8 +26,6 @@ logger = logging.getLogger(__name__)
 LOAD_BEFORE_MS = 30 * 60_000
 LOAD_AFTER_MS = 3 * 60 * 60_000
 """A playlist covers this much around the requested time: seeks inside it need no new playlist."""
-STILL_MAX = (1280, 720)
-"""Stills are scaled down to fit this (as memory rendering scales libVLC's pictures)."""
 
 
 class ChannelStatus(enum.StrEnum):
@@ -58,9 +56,10 @@ class PlaybackChannel(QObject):
     end of a playlist the next one is fetched. `BackendError`s end the load task and are reported by
     `tasks` (the owner shows them); a camera with nothing recorded at t gets NO_RECORDING.
 
-    Paused, a seek or a frame step shows a still the channel decodes itself (`StillFrames`: the exact frame,
-    which libVLC cannot promise, see docs/playback.md), and the player is sought there only when play
-    resumes. A step right after pausing a playing player is libVLC's own `next_frame` (exact there).
+    Paused, a seek or a frame step shows a still the channel decodes itself (`ChannelStills`: the exact
+    frame, which libVLC cannot promise, see docs/playback.md), and the player is sought there only when
+    play resumes; a playing seek shows its target's still until the player got there. A step right after
+    pausing a playing player is libVLC's own `next_frame` (exact there).
 
     Signals:
         status_changed(str): the new `ChannelStatus`.
@@ -99,11 +98,10 @@ class PlaybackChannel(QObject):
         self._target_ms: int | None = None  # the wall time asked for while nothing plays it
         self._wait = False  # wait at a gap instead of skipping it (synchronised playback)
         self._waiting = False  # paused at the next recording until asked for a recorded time
-        self._stills = StillFrames(self._poster.post, *STILL_MAX)
-        self._stills_ready = False  # the loaded playlist's segments can be read here
-        self._still: Still | None = None  # the still shown while paused
-        self._still_asked: int | None = None  # the wall time of the still being decoded
-        self._still_steps = 0  # steps asked for while a still was decoding (negative: back)
+        self.stills = ChannelStills(self.player.frame_ms, self)
+        self.stills.changed.connect(self.still_changed)
+        self.stills.failed.connect(self.still_failed)
+        self.stills.shown.connect(self._on_stills_shown)
 
     @property
     def tasks(self) -> TaskKeeper:
@@ -172,9 +170,12 @@ class PlaybackChannel(QObject):
         self._want_paused = False
         if self._waiting:
             return  # starts when synchronised playback reaches its recording
-        resume = self._still_offset()
-        self._leave_still()
+        still = self.stills.wall_ms()
+        resume = (
+            None if still is None or self._clock is None else self._clock.mapping.offset_at(still)
+        )
         if resume is not None and self._clock is not None:
+            self.stills.resume()  # the still stays until the player is there
             self.player.seek(resume)  # where the still was; the player plays on from there
             self._clock.seek(resume)
             if self._status is ChannelStatus.PAUSED:
@@ -184,6 +185,9 @@ class PlaybackChannel(QObject):
             self.seek_wall(self._target_ms)
 
     def pause(self) -> None:
+        # a playing seek's still goes: the paused player's picture is the right one
+        if not self._want_paused:
+            self.stills.leave()
         self._want_paused = True
         self.player.pause()
 
@@ -200,8 +204,8 @@ class PlaybackChannel(QObject):
             return
         if self._clock is None or self._waiting:
             return
-        if self._still is not None or self._still_asked is not None:
-            self._step_still(1)
+        if self.stills.active:
+            self.stills.step(1, None)
         elif self.player.next_frame():  # now, or once a paused seek still settling has paused
             self._clock.step(self.player.frame_ms)
 
@@ -209,70 +213,21 @@ class PlaybackChannel(QObject):
         """One frame back (a still); pauses first when playing."""
         if not self._want_paused:
             self.pause()
-        if self._clock is None or self._waiting or not self._stills_ready:
+        if self._clock is None or self._waiting or not self.stills.ready:
             return
-        if self._still is not None or self._still_asked is not None:
-            self._step_still(-1)
-            return
-        wall = (
-            self._clock.wall_ms()
-        )  # after libVLC's pictures: the clock's time, within a frame or two
-        if wall is not None:
-            self._ask_still(wall - self.player.frame_ms)
+        # with no still yet (after libVLC's paused picture): back from the clock's time
+        self.stills.step(-1, self._clock.wall_ms())
 
     def close(self) -> None:
         """Cancel loads and release the player. The channel is unusable afterwards."""
         self._tasks.cancel_all()
-        self._stills.close()
+        self.stills.close()
         self.player.close()
 
-    # -- stills (paused) ----------------------------------------------------------------------------
-
-    def _ask_still(self, wall_ms: int) -> None:
-        self._still_asked = wall_ms
-        self._stills.request(wall_ms, self._on_still)
-
-    def _step_still(self, direction: int) -> None:
-        if self._still_asked is not None:
-            self._still_steps += direction  # made once the still being decoded is known
-        elif self._still is not None:
-            self._ask_still(self._still.next_ms if direction > 0 else self._still.wall_ms - 1)
-
-    def _on_still(self, still: Still | None, message: str | None) -> None:
-        if self._still_asked is None:
-            return  # play resumed meanwhile
-        self._still_asked = None
-        if still is None:
-            self.still_failed.emit(message or "This recording cannot be shown")
-            self._still_steps = 0
-            return
-        self._still = still
-        offset = self._clock.mapping.offset_at(still.wall_ms) if self._clock else None
+    def _on_stills_shown(self, wall_ms: int) -> None:
+        offset = self._clock.mapping.offset_at(wall_ms) if self._clock else None
         if self._clock is not None and offset is not None:
             self._clock.seek(offset)
-        self.still_changed.emit(still.frame)
-        if self._still_steps:
-            direction = 1 if self._still_steps > 0 else -1
-            self._still_steps -= direction
-            self._step_still(direction)
-
-    def _still_offset(self) -> int | None:
-        """The playlist offset of the still shown or being decoded (None: no still)."""
-        if self._clock is None:
-            return None
-        wall = self._still_asked if self._still_asked is not None else None
-        if wall is None and self._still is not None:
-            wall = self._still.wall_ms
-        return None if wall is None else self._clock.mapping.offset_at(wall)
-
-    def _leave_still(self) -> None:
-        """Back to the player's pictures (its next one replaces the still)."""
-        shown = self._still is not None or self._still_asked is not None
-        self._still = None
-        self._still_asked = None
-        self._still_steps = 0
-        if shown:
-            self.still_changed.emit(None)
 
     async def _load(self, wall_ms: int) -> None:
         self._set_status(ChannelStatus.LOADING)
@@ -289,13 +244,7 @@ class PlaybackChannel(QObject):
             self._set_status(ChannelStatus.NO_RECORDING)
             return
         self._source = source
-        self._leave_still()
-        try:
-            self._stills.open(source.playlist_path, source.entries)
-            self._stills_ready = True
-        except (OSError, PlaylistFormatError) as exc:
-            logger.info("No stills for %s: %s", source.playlist_path, exc)
-            self._stills_ready = False
+        self.stills.open(source)
         self._clock = PlayClock(mapping)
         self._clock.set_rate(self._rate)
         try:
@@ -308,20 +257,25 @@ class PlaybackChannel(QObject):
         self._clock.seek(offset)
         if self._want_paused or not self._settle(mapping.contains(wall_ms)):
             self.player.pause()
-        if self._want_paused and self._stills_ready:
-            self._ask_still(wall_ms)  # the exact frame, over whatever the paused player lands on
+        if self._want_paused and self.stills.ready:
+            self.stills.show(wall_ms)  # the exact frame, over whatever the paused player lands on
+        elif self.stills.ready and not self._waiting and mapping.contains(wall_ms):
+            self.stills.preview(wall_ms, landed=False)  # shown until the new media plays
 
     def _seek_offset(self, offset: int, *, recorded: bool) -> None:
         assert self._clock is not None
-        if self._want_paused and self._stills_ready:
+        if self._want_paused and self.stills.ready:
             self._clock.seek(offset)
-            self._still_steps = 0
-            self._ask_still(self._clock.mapping.wall_at(offset))
+            self.stills.show(self._clock.mapping.wall_at(offset))
             if self._settle(recorded) and self._status is not ChannelStatus.PAUSED:
                 self._set_status(ChannelStatus.PAUSED)
             return
-        self._leave_still()
-        self.player.seek(offset)
+        self.player.seek(offset)  # a new media: the player reports OPENING (LOADING) at once
+        if self.stills.ready and recorded and not self._wait:
+            landed = self._status is ChannelStatus.PLAYING
+            self.stills.preview(self._clock.mapping.wall_at(offset), landed=landed)
+        else:
+            self.stills.leave()
         self._clock.seek(offset)
         if self._settle(recorded):
             if not self._want_paused:
@@ -343,7 +297,7 @@ class PlaybackChannel(QObject):
         if clock is None:
             return
         if event.kind is EventKind.TIME:
-            if self._still is None and self._still_asked is None:  # a still's time is exact
+            if not self.stills.active:  # a paused still's time is exact
                 clock.report(event.offset_ms)
         elif event.kind is EventKind.JUMPED:
             clock.seek(event.offset_ms)
@@ -377,6 +331,8 @@ class PlaybackChannel(QObject):
             self._set_status(ChannelStatus.ENDED)
 
     def _set_status(self, status: ChannelStatus) -> None:
+        if status is ChannelStatus.PLAYING:
+            self.stills.player_landed()
         if status is not self._status:
             self._status = status
             self.status_changed.emit(status.value)
