@@ -21,6 +21,7 @@ from tests.helpers.playback_fakes import FakePlayer, FakePlayerFactory
 from tests.helpers.recordings import make_recording
 from vas_console.media.still_frames import SegmentFiles
 from vas_console.media.vlc_player import PlayerState, VideoFrame
+from vas_console.ui.playback import channel_stills
 from vas_console.ui.playback.channel import ChannelStatus
 from vas_console.ui.playback.channel_stills import PREVIEW_HOLD_MS
 from vas_console.ui.playback.playback_view import PlaybackView
@@ -214,3 +215,21 @@ def test_pausing_during_a_playing_seeks_still_shows_the_paused_player(
     with qtbot.waitSignal(view.channel.still_changed, check_params_cb=lambda f: f is None):
         view.transport.actions_by_name["play_pause"].trigger()
     assert view.channel.paused
+
+
+def test_a_seeks_still_that_comes_too_late_is_not_shown(
+    qtbot: QtBot,
+    qt_loop: asyncio.AbstractEventLoop,
+    fake_backend: FakeBackend,
+    recording: PlaybackSource,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    view = make_view(qtbot, fake_backend, recording, FakePlayerFactory())
+    view.show_time(T0 + 1_000)
+    qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PLAYING)
+    qtbot.wait(PREVIEW_HOLD_MS + 50)
+    monkeypatch.setattr(channel_stills, "PREVIEW_LATE_MS", 0)  # every still is late now
+    with qtbot.waitSignal(view.channel.still_changed, check_params_cb=lambda f: f is None):
+        view.group.seek(T0 + 9_000)
+    qtbot.wait(300)  # the still has been decoded by now, and dropped
+    assert shown_code(view.surfaces[0]) != T0 + 9_000

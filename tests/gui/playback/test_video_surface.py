@@ -67,3 +67,29 @@ def test_window_mode_swaps_libvlcs_window_for_the_still_and_back_after_a_delay(
     surface.show_still(None)
     assert surface.frame is not None  # kept while the resumed player draws its new position
     qtbot.waitUntil(lambda: surface.frame is None, timeout=WINDOW_RELEASE_MS + 1000)
+
+
+def test_a_held_picture_stays_until_the_still_or_the_release(qtbot: QtBot) -> None:
+    surface = VideoSurface("Gate", RenderMode.MEMORY)
+    qtbot.addWidget(surface)
+    player = _Sink()
+    surface.attach(player)  # type: ignore[arg-type]
+    assert callable(player.sink)
+    player.sink(picture(10))
+    qtbot.waitUntil(lambda: surface.frame is not None and surface.frame.data[0] == 10)
+    surface.hold_picture()  # a playing seek: its still is being decoded
+    player.sink(picture(20))  # libVLC's first picture after the seek (maybe the GOP's keyframe)
+    qtbot.wait(3 * PAINT_INTERVAL_MS)
+    assert surface.frame.data[0] == 10
+    surface.show_still(picture(30))
+    assert surface.frame.data[0] == 30
+    surface.show_still(None)
+    player.sink(picture(40))
+    qtbot.waitUntil(lambda: surface.frame is not None and surface.frame.data[0] == 40)
+    surface.hold_picture()  # and a still that never comes: the release lets the player through
+    player.sink(picture(50))
+    qtbot.wait(3 * PAINT_INTERVAL_MS)
+    assert surface.frame.data[0] == 40
+    surface.show_still(None)
+    player.sink(picture(60))
+    qtbot.waitUntil(lambda: surface.frame is not None and surface.frame.data[0] == 60)

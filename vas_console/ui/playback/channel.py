@@ -67,12 +67,14 @@ class PlaybackChannel(QObject):
         still_changed(object): the `VideoFrame` of a new still to show instead of the player's picture,
             or None when the player's next picture takes over again.
         still_failed(str): an operator message: the still at the time asked for cannot be shown.
+        picture_held(): keep the picture shown until `still_changed` (a seek's still is coming).
     """
 
     status_changed = Signal(str)
     jumped = Signal(object)
     still_changed = Signal(object)
     still_failed = Signal(str)
+    picture_held = Signal()
 
     def __init__(
         self,
@@ -101,6 +103,7 @@ class PlaybackChannel(QObject):
         self.stills = ChannelStills(self.player.frame_ms, self)
         self.stills.changed.connect(self.still_changed)
         self.stills.failed.connect(self.still_failed)
+        self.stills.held.connect(self.picture_held)
         self.stills.shown.connect(self._on_stills_shown)
 
     @property
@@ -270,12 +273,14 @@ class PlaybackChannel(QObject):
             if self._settle(recorded) and self._status is not ChannelStatus.PAUSED:
                 self._set_status(ChannelStatus.PAUSED)
             return
-        self.player.seek(offset)  # a new media: the player reports OPENING (LOADING) at once
-        if self.stills.ready and recorded and not self._wait:
-            landed = self._status is ChannelStatus.PLAYING
-            self.stills.preview(self._clock.mapping.wall_at(offset), landed=landed)
+        preview = self.stills.ready and recorded and not self._wait
+        if preview:  # asked first: it decodes while libVLC seeks or loads
+            self.stills.preview(self._clock.mapping.wall_at(offset), landed=False)
         else:
             self.stills.leave()
+        self.player.seek(offset)  # a new media: the player reports OPENING (LOADING) at once
+        if preview and self._status is ChannelStatus.PLAYING:
+            self.stills.player_landed()  # the same media plays on: only the hold applies
         self._clock.seek(offset)
         if self._settle(recorded):
             if not self._want_paused:

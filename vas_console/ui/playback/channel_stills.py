@@ -5,8 +5,8 @@ seek"), so the view shows a still decoded here instead: every paused seek, step 
 frame, and libVLC is sought there only when play resumes. Playing, a seek shows the still of its target as
 soon as it is decoded (~25 ms) and holds it until the player has landed there (PLAYING, and at least
 `PREVIEW_HOLD_MS` after the seek), so the first picture after a seek is the exact target, not libVLC's
-keyframe or the old position. A preview decoded after `PREVIEW_LATE_MS` is not shown: the player's own
-picture is about as near then.
+keyframe or the old position. Until the still comes the picture shown is held (`held`), for at most
+`PREVIEW_LATE_MS`; a still decoded later is not shown and the player's pictures go on.
 
 GUI thread only. `changed(frame)` carries a `VideoFrame` to show instead of the player's pictures, or None
 when they take over again.
@@ -27,8 +27,9 @@ STILL_MAX = (1280, 720)
 """Stills are scaled down to fit this (as memory rendering scales libVLC's pictures)."""
 PREVIEW_HOLD_MS = 150
 """A playing seek's still stays at least this long after the seek (libVLC lands in ~40-250 ms)."""
-PREVIEW_LATE_MS = 100
-"""A playing seek's still decoded later than this after the seek is not shown."""
+PREVIEW_LATE_MS = 250
+"""A playing seek's still decoded later than this after the seek is not shown (a GOP decodes in
+~10-80 ms; libVLC needs ~40-250 ms to show the target, and its first picture may be the keyframe)."""
 
 
 class ChannelStills(QObject):
@@ -37,11 +38,14 @@ class ChannelStills(QObject):
 
     Signals:
         changed(object): a `VideoFrame` to show instead of the player's pictures, or None: theirs again.
+        held(): keep the picture shown, not the player's next ones (a seek's still is coming); ended by
+            `changed`.
         shown(int): a paused still is on screen: its frame's own wall time (the channel's clock).
         failed(str): an operator message: that still cannot be shown.
     """
 
     changed = Signal(object)
+    held = Signal()
     shown = Signal(object)
     failed = Signal(str)
 
@@ -103,6 +107,8 @@ class ChannelStills(QObject):
         self._preview_at = time.monotonic()
         self._landed = landed
         self._frames.request(wall_ms, self._on_preview)
+        self.held.emit()
+        self._hold.start(PREVIEW_LATE_MS)  # the still's deadline, then its minimum time on screen
 
     def resume(self) -> None:
         """Play resumes from the paused still: it stays until the player is there."""
@@ -123,7 +129,7 @@ class ChannelStills(QObject):
 
     def leave(self) -> None:
         """Back to the player's pictures (its next new one replaces the still)."""
-        shown = self.active or self._previewing
+        shown = self.active or self._previewing or bool(self._preview_at)
         self._still = None
         self._asked = None
         self._steps = 0
@@ -170,11 +176,17 @@ class ChannelStills(QObject):
         self._hold.start(max(0, round(PREVIEW_HOLD_MS - waited_ms)))
 
     def _on_hold_timeout(self) -> None:
-        if self._previewing and self._landed:
+        if not self._previewing:  # the still did not come in time: the player's pictures go on
+            if self._preview_at:
+                self._preview_at = 0.0
+                self.changed.emit(None)
+        elif self._landed:
             self._end_preview()
 
     def _end_preview(self) -> None:
+        waiting = bool(self._preview_at)
         self._preview_at = 0.0
-        if self._previewing:
+        if self._previewing or waiting:
             self._previewing = False
+            self._hold.stop()
             self.changed.emit(None)

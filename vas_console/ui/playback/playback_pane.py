@@ -101,6 +101,7 @@ class PlaybackPane(QWidget):
         for channel, surface in zip(self.channels, self.surfaces, strict=True):
             channel.jumped.connect(self._on_channel_jumped)
             channel.still_changed.connect(surface.show_still)
+            channel.picture_held.connect(surface.hold_picture)
             channel.still_changed.connect(self._on_channel_jumped)
             channel.still_failed.connect(self.failed)
         t, g = self.transport, self.group

@@ -60,6 +60,11 @@ class _FrameView(QWidget):
         if frame is not None:
             self._show(frame)
 
+    def hold(self) -> None:
+        """Keep the picture shown; the player's next ones wait for `show_still`."""
+        self.slot.take()
+        self._still = True
+
     def _on_timer_timeout(self) -> None:
         frame = self.slot.take()
         if frame is not None and not self._still:
@@ -163,6 +168,11 @@ class VideoSurface(QWidget):
             self._release.stop()
             self._stills.show_still(frame)
             self._stack.setCurrentWidget(self._stills)
+
+    def hold_picture(self) -> None:
+        """Keep the picture shown until `show_still` (MEMORY; libVLC's window cannot be held)."""
+        if isinstance(self._view, _FrameView):
+            self._view.hold()
 
     def _on_release_timeout(self) -> None:
         self._stack.setCurrentWidget(self._view)
