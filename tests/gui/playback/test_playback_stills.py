@@ -65,6 +65,16 @@ def paused_at(qtbot: QtBot, view: PlaybackView, wall_ms: int) -> FakePlayer:
     return player
 
 
+def playing_at(qtbot: QtBot, view: PlaybackView, wall_ms: int) -> FakePlayer:
+    """The view playing from `wall_ms`, the still of that load gone."""
+    view.show_time(wall_ms)
+    qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PLAYING)
+    qtbot.wait(PREVIEW_HOLD_MS + 50)
+    player = view.channel.player
+    assert isinstance(player, FakePlayer)
+    return player
+
+
 def test_paused_seeks_and_steps_leave_the_player_alone_and_play_resumes_at_the_still(
     qtbot: QtBot,
     qt_loop: asyncio.AbstractEventLoop,
@@ -181,13 +191,9 @@ def test_a_playing_seek_shows_its_exact_still_until_the_player_is_there(
 ) -> None:
     players = FakePlayerFactory()
     view = make_view(qtbot, fake_backend, recording, players)
-    view.show_time(T0 + 1_000)
-    qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PLAYING)
-    player = view.channel.player
-    assert isinstance(player, FakePlayer)
+    player = playing_at(qtbot, view, T0 + 1_000)
     sink = player.render[3]
     assert callable(sink)
-    qtbot.wait(PREVIEW_HOLD_MS + 50)  # the load's own still has gone
     blank = VideoFrame(bytes(320 * 180 * 4), 320, 180, 320 * 4)
     view.group.seek(T0 + 7_013)
     assert player.seeks()[-1] == 7_013  # the player is sought at once, as before
@@ -207,9 +213,7 @@ def test_pausing_during_a_playing_seeks_still_shows_the_paused_player(
     recording: PlaybackSource,
 ) -> None:
     view = make_view(qtbot, fake_backend, recording, FakePlayerFactory())
-    view.show_time(T0 + 1_000)
-    qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PLAYING)
-    qtbot.wait(PREVIEW_HOLD_MS + 50)
+    playing_at(qtbot, view, T0 + 1_000)
     view.group.seek(T0 + 9_000)
     qtbot.waitUntil(lambda: shown_code(view.surfaces[0]) == T0 + 9_000, timeout=1000)
     with qtbot.waitSignal(view.channel.still_changed, check_params_cb=lambda f: f is None):
@@ -225,9 +229,7 @@ def test_a_seeks_still_that_comes_too_late_is_not_shown(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     view = make_view(qtbot, fake_backend, recording, FakePlayerFactory())
-    view.show_time(T0 + 1_000)
-    qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PLAYING)
-    qtbot.wait(PREVIEW_HOLD_MS + 50)
+    playing_at(qtbot, view, T0 + 1_000)
     monkeypatch.setattr(channel_stills, "PREVIEW_LATE_MS", 0)  # every still is late now
     with qtbot.waitSignal(view.channel.still_changed, check_params_cb=lambda f: f is None):
         view.group.seek(T0 + 9_000)
