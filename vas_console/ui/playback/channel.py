@@ -100,7 +100,7 @@ class PlaybackChannel(QObject):
         self._target_ms: int | None = None  # the wall time asked for while nothing plays it
         self._wait = False  # wait at a gap instead of skipping it (synchronised playback)
         self._waiting = False  # paused at the next recording until asked for a recorded time
-        self.stills = ChannelStills(self.player.frame_ms, self)
+        self.stills = ChannelStills(lambda: self.player.frame_ms, self)
         self.stills.changed.connect(self.still_changed)
         self.stills.failed.connect(self.still_failed)
         self.stills.held.connect(self.picture_held)

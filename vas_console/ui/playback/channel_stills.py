@@ -15,6 +15,7 @@ when they take over again.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -49,9 +50,9 @@ class ChannelStills(QObject):
     shown = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, frame_ms: int, parent: QObject | None = None) -> None:
+    def __init__(self, frame_ms: Callable[[], int], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._frame_ms = frame_ms
+        self._frame_ms = frame_ms  # the player's frame interval (known once it plays)
         self._frames = StillFrames(GuiPoster(self).post, *STILL_MAX)
         self.ready = False  # the open playlist's segments can be read here
         self._still: Still | None = None  # the paused still shown
@@ -98,7 +99,7 @@ class ChannelStills(QObject):
         elif self._still is not None:
             self._ask(self._still.next_ms if direction > 0 else self._still.wall_ms - 1)
         elif clock_wall_ms is not None and direction < 0:
-            self.show(clock_wall_ms - self._frame_ms)
+            self.show(clock_wall_ms - self._frame_ms())
 
     def preview(self, wall_ms: int, *, landed: bool) -> None:
         """Playing: a seek to `wall_ms` was just made; show its still until the player is there
