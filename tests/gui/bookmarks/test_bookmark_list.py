@@ -8,7 +8,12 @@ from pytestqt.qtbot import QtBot
 from backend_embed.api import Bookmark, BookmarksChanged, Camera
 from tests.gui.bookmarks.conftest import T0, seed_bookmark
 from tests.helpers.fake_backend import FakeBackend
-from vas_console.ui.bookmarks.bookmark_list import LOCK_COLUMN, BookmarkList, format_duration
+from vas_console.ui.bookmarks.bookmark_list import (
+    LOCK_COLUMN,
+    NAME_COLUMN,
+    BookmarkList,
+    format_duration,
+)
 
 
 def cell(widget: BookmarkList, row: int, column: int) -> QTableWidgetItem:
@@ -35,6 +40,25 @@ def test_table_shows_camera_start_duration_name_tags_and_lock(bookmark_list: Boo
     assert not cell(bookmark_list, 0, LOCK_COLUMN).icon().isNull()
     assert cell(bookmark_list, 1, LOCK_COLUMN).icon().isNull()
     assert cell(bookmark_list, 1, 0).toolTip() == "parcel left outside"
+
+
+def test_in_a_narrow_dock_the_name_keeps_the_room_on_one_line(
+    qtbot: QtBot, bookmark_list: BookmarkList
+) -> None:
+    bookmark_list.resize(390, 400)  # the Bookmarks dock's width beside a 1366 px window
+    qtbot.wait(50)
+    header = bookmark_list.table.horizontalHeader()
+    assert not bookmark_list.table.wordWrap()  # a long name is elided, never broken over two lines
+    assert header.sectionSize(NAME_COLUMN) >= 100
+    assert header.sectionSize(NAME_COLUMN) > header.sectionSize(0)
+    # Duration and Tags are left out there; the name's tooltip gives them
+    assert [bookmark_list.table.isColumnHidden(c) for c in range(6)] == [0, 0, 1, 0, 1, 0]
+    assert bookmark_list.table.horizontalScrollBar().maximum() == 0  # everything fits
+    assert cell(bookmark_list, 0, NAME_COLUMN).toolTip() == "Van at the gate\n30 s · vehicle"
+    assert cell(bookmark_list, 1, NAME_COLUMN).toolTip() == "Delivery\nparcel left outside\n30 s"
+    bookmark_list.resize(800, 400)
+    qtbot.wait(50)
+    assert not any(bookmark_list.table.isColumnHidden(c) for c in range(6))
 
 
 def test_search_is_debounced_and_matches_name_note_and_tags(

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -40,7 +40,13 @@ logger = logging.getLogger(__name__)
 
 SEARCH_DELAY_MS = 250
 COLUMNS = ("Camera", "Start", "Duration", "Name", "Tags", "")
+NAME_COLUMN = 3
 LOCK_COLUMN = 5
+NARROW_COLUMNS = {0: 90, 4: 80}
+"""Camera and Tags: a set width in px (elided; the operator can widen them), so the name keeps the room."""
+HIDDEN_WHEN_NARROW = (2, 4)
+NARROW_WIDTH = 560
+"""Below this width (the Bookmarks dock) Duration and Tags are left out; the name's tooltip gives them."""
 
 
 def format_duration(ms: int) -> str:
@@ -122,6 +128,12 @@ class BookmarkList(QWidget):
         layout.addLayout(buttons)
         self._update_buttons()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        narrow = self.width() < NARROW_WIDTH
+        for column in HIDDEN_WHEN_NARROW:
+            self.table.setColumnHidden(column, narrow)
+
     def _make_table(self) -> QTableWidget:
         table = QTableWidget(0, len(COLUMNS), self)
         table.setObjectName("bookmarkTable")
@@ -131,9 +143,15 @@ class BookmarkList(QWidget):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.verticalHeader().hide()
+        # in a narrow dock the name keeps the room: camera and tags get a set width (elided, resizable)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
+        for column, width in NARROW_COLUMNS.items():
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
         table.itemSelectionChanged.connect(self._update_buttons)
         table.itemDoubleClicked.connect(self._on_table_item_double_clicked)
         table.customContextMenuRequested.connect(self._on_table_context_menu)
@@ -262,6 +280,11 @@ class BookmarkList(QWidget):
                     locked = bookmark.locked
                     item.setIcon(lock if locked else QIcon())
                     item.setToolTip("Locked: kept from deletion and retention" if locked else "")
+                elif column == NAME_COLUMN:
+                    facts = " · ".join((cells[2], *bookmark.tags))
+                    item.setToolTip(
+                        "\n".join(t for t in (bookmark.name, bookmark.note, facts) if t)
+                    )
                 elif bookmark.note:
                     item.setToolTip(bookmark.note)
                 table.setItem(row, column, item)
