@@ -6,7 +6,13 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QDateTimeEdit, QToolButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from vas_console.ui.playback.transport_bar import COMPACT_HIDDEN, TransportBar
+from vas_console.ui.playback.transport_bar import (
+    COMPACT_HIDDEN,
+    FULL,
+    TRIMMED,
+    TRIMMED_HIDDEN,
+    TransportBar,
+)
 
 
 def host(qtbot: QtBot, width: int) -> tuple[QWidget, TransportBar]:
@@ -52,6 +58,21 @@ def test_a_narrow_bar_goes_compact_and_fits_without_cutting_labels(qtbot: QtBot)
     holder.resize(1400, 60)
     qtbot.waitUntil(lambda: not bar.compact)
     assert bar.date.isVisible()
+
+
+def test_a_somewhat_narrow_bar_only_leaves_out_the_rarely_clicked_buttons(qtbot: QtBot) -> None:
+    holder, bar = host(qtbot, 1400)
+    assert bar.level == FULL
+    full = bar.sizeHint().width()
+    holder.resize(full - 60, 60)  # a 1366 px window with the camera list beside the playback
+    qtbot.waitUntil(lambda: bar.level == TRIMMED)
+    assert not (TRIMMED_HIDDEN & visible_names(bar))
+    assert {"back_minute", "forward_minute", "go_to_date"} <= visible_names(bar)
+    assert bar.date.isVisible()
+    assert bar.sizeHint().width() <= full - 60
+    for button in bar.findChildren(QToolButton):
+        if button.isVisible():
+            assert button.width() >= button.sizeHint().width()
 
 
 def test_compact_keeps_every_shortcut_and_the_date_popup_goes_there(qtbot: QtBot) -> None:

@@ -20,12 +20,14 @@ from PySide6.QtWidgets import (
 from vas_console.ui import theme
 
 RATES = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
-COMPACT_HIDDEN = frozenset(
-    {"back_minute", "forward_minute", "slower", "faster", "go_to_date", "zoom_out", "zoom_in"}
-    | {"mark_in", "mark_out"}  # the evidence buttons a pane adds (their keys I and O still work)
-)
-"""Controls a narrow bar (a tile's playback) leaves out; every one keeps its shortcut."""
+TRIMMED_HIDDEN = frozenset({"slower", "faster", "zoom_out", "zoom_in", "mark_in", "mark_out"})
+"""Controls a somewhat narrow bar leaves out (the speed list stays; In/Out are the evidence buttons a pane
+adds); every one keeps its shortcut."""
+COMPACT_HIDDEN = TRIMMED_HIDDEN | {"back_minute", "forward_minute", "go_to_date"}
+"""... and a narrow one (a tile's playback), where the date moves into a popup."""
 COMPACT_TEXT = {"frame": "▸", "frame_back": "◂"}
+FULL, TRIMMED, COMPACT = 0, 1, 2
+"""How much of the bar shows: everything, without the rarely clicked buttons, or the essentials."""
 SECOND_MS = 1000
 MINUTE_MS = 60 * SECOND_MS
 
@@ -86,9 +88,11 @@ class TransportBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actions_by_name: dict[str, QAction] = {}
-        self._compact = False
-        self._full_width = 0  # the bar's preferred width with every control (measured while full)
-        layout = QHBoxLayout(self)
+        self._level = FULL
+        self._widths: dict[int, int] = {}  # each level's preferred width, measured while shown
+        self._counted = 0  # the layout's item count those widths are for (a pane adds buttons)
+        self._leveling = False
+        layout = self._layout = QHBoxLayout(self)
         # the bar may be narrower than its controls: it then goes compact (see resizeEvent)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -181,41 +185,95 @@ class TransportBar(QWidget):
 
     @property
     def compact(self) -> bool:
-        return self._compact
+        return self._level == COMPACT
 
-    def set_compact(self, compact: bool) -> None:
-        """Narrow bar: short frame buttons, icon-only evidence buttons, the date in a popup, and no
-        minute jumps, speed buttons (the list stays), zoom or In/Out buttons (their keys still work).
-        Chosen by width on every resize; callable directly (tests)."""
-        self._compact = compact
-        for button in self.findChildren(QToolButton):
-            action = cast(QAction | None, button.defaultAction())  # None: no action (SYNC)
-            if action is None:
-                continue
-            name = action.objectName()
+    @property
+    def level(self) -> int:
+        """`FULL`, `TRIMMED` or `COMPACT`: chosen by width on every resize."""
+        return self._level
+
+    def set_level(self, level: int) -> None:
+        """Show the bar at `level` (TRIMMED: no speed, zoom or In/Out buttons, icon-only evidence
+        buttons; COMPACT: also no minute jumps, short frame buttons, the date in a popup). Every
+        control keeps its shortcut. Chosen by width on every resize; callable directly (tests)."""
+        self._level = level
+        hidden = (frozenset(), TRIMMED_HIDDEN, COMPACT_HIDDEN)[level]
+        for button, name in self._named_buttons():
             if name in COMPACT_HIDDEN:
-                button.setVisible(not compact)
+                button.setVisible(name not in hidden)
+            action = button.defaultAction()
             if name in COMPACT_TEXT:
-                action.setIconText(COMPACT_TEXT[name] if compact else action.text())
+                action.setIconText(COMPACT_TEXT[name] if level == COMPACT else action.text())
             if name in ("snapshot", "bookmark_range") and not action.icon().isNull():
                 button.setToolButtonStyle(
                     Qt.ToolButtonStyle.ToolButtonIconOnly
-                    if compact
+                    if level != FULL
                     else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
                 )
-        self.date.setVisible(not compact)
-        self._date_button.setVisible(compact)
+        self.date.setVisible(level != COMPACT)
+        self._date_button.setVisible(level == COMPACT)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(0, super().minimumSizeHint().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if not self._compact:
-            self._full_width = self.sizeHint().width()
-        want = self.width() < self._full_width
-        if want != self._compact:
-            self.set_compact(want)
+        if self._leveling:
+            return  # the level's own changes resize the bar
+        if self._counted != self._layout.count():
+            self._widths.clear()
+            self._counted = self._layout.count()
+        self._widths[self._level] = self.sizeHint().width()
+        fits = [lvl for lvl in (FULL, TRIMMED) if self._preferred(lvl) <= self.width()]
+        level = fits[0] if fits else COMPACT
+        if level != self._level:
+            self._leveling = True
+            try:
+                self.set_level(level)
+            finally:
+                self._leveling = False
+            self._widths[level] = self.sizeHint().width()
+
+    def _preferred(self, level: int) -> int:
+        """The width `level` needs: measured when it was shown, else estimated."""
+        known = self._widths.get(level)
+        return known if known is not None else self._width_at(level)
+
+    def _named_buttons(self) -> list[tuple[QToolButton, str]]:
+        found = []
+        for button in self.findChildren(QToolButton):
+            action = cast(QAction | None, button.defaultAction())  # None: no action (SYNC)
+            if action is not None:
+                found.append((button, action.objectName()))
+        return found
+
+    def _width_at(self, level: int) -> int:
+        """The bar's preferred width at `level`, from its widgets' own size hints (hidden or not)."""
+        left_out = (frozenset(), TRIMMED_HIDDEN, COMPACT_HIDDEN)[level]
+        names = {id(button): name for button, name in self._named_buttons()}
+        layout = self._layout
+        margins = layout.contentsMargins()
+        width, shown = margins.left() + margins.right(), 0
+        for index in range(layout.count()):
+            item = layout.itemAt(index)
+            widget = item.widget() if item is not None else None
+            if widget is None:
+                width += item.sizeHint().width() if item is not None else 0  # spacings, stretch
+                continue
+            name = names.get(id(widget))
+            if name in left_out:
+                continue
+            if widget is self.date or widget is self._date_button:
+                if (widget is self._date_button) != (level == COMPACT):
+                    continue
+            elif widget.isHidden() and name not in COMPACT_HIDDEN:
+                continue  # hidden by its owner, not by the level
+            hint = widget.sizeHint().width()
+            if name in ("snapshot", "bookmark_range") and level != FULL:
+                hint = min(hint, cast(QToolButton, widget).iconSize().width() + 12)  # icon only
+            width += hint
+            shown += 1
+        return width + layout.spacing() * max(0, shown - 1)
 
     def _make_date_popup(self) -> QToolButton:
         """The compact bar's "Go to…" button: a popup with its own date field and Go."""
