@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import vlc
@@ -101,6 +102,11 @@ class VlcPlayer:
     def frame_ms(self) -> int:
         fps = float(self._mp.get_fps() or 0.0)
         return round(1000 / fps) if fps > 0 else DEFAULT_FRAME_MS
+
+    @property
+    def playlist_folder(self) -> Path | None:
+        """The private folder of the playlists this player wrote (tests, diagnostics)."""
+        return self._files.folder
 
     def render_to_window(self, handle: int) -> None:
         """Draw into the native X11 window `handle` (needs vlc-plugin-video-output). Before `open`."""

@@ -49,6 +49,11 @@ class StretchPlaylists:
         self._tmpdir = tempfile.mkdtemp(prefix="vas-playback-")
         return self.map
 
+    @property
+    def folder(self) -> Path | None:
+        """The private folder of the stretch playlists (None before `open` and after `drop`)."""
+        return None if self._tmpdir is None else Path(self._tmpdir)
+
     def stretch(self, run: PlaylistRun, offset_ms: int) -> tuple[int, int]:
         """The first and last entries of the media to load for `offset_ms` in `run`."""
         entry_at = self.map.entry_at

@@ -219,14 +219,15 @@ def test_time_reports_arrive_as_playlist_offsets(
 def test_only_the_loaded_playlist_is_kept_and_it_goes_on_close(
     vlc_instance: VlcInstance, recording: PlaybackSource
 ) -> None:
-    # only this player's folder counts: killed runs may have left others in the temporary folder
-    before = set(Path(tempfile.gettempdir()).glob("vas-playback-*/load*.m3u8"))
+    # only this player's folder counts: other players (other processes) have their own
     h = Harness(vlc_instance)
     h.player.open(recording.playlist_path, recording.entries, offset_ms=25_000)
     h.wait_state(PlayerState.PLAYING)
     h.seek_and_find(3_000, T0 + 3_000)  # another run: another playlist
-    after = set(Path(tempfile.gettempdir()).glob("vas-playback-*/load*.m3u8"))
-    loaded = sorted(after - before)
+    folder = h.player.playlist_folder
+    assert folder is not None
+    assert folder.parent == Path(tempfile.gettempdir())
+    loaded = sorted(folder.glob("load*.m3u8"))
     assert len(loaded) == 1
     text = loaded[0].read_text()
     assert "#EXT-X-DISCONTINUITY" not in text
