@@ -94,6 +94,18 @@ def go_back(qtbot: QtBot, wall: LiveWall, tile: VideoTile) -> PlaybackView:
     return view
 
 
+def back_then_live(
+    qtbot: QtBot, wall: LiveWall, sessions: FakeSessionFactory, camera: Camera
+) -> VideoTile:
+    """Tile 0 (showing `camera`) to recorded video and, once its live session closed, Live again: its
+    new live session is being set up when this returns."""
+    tile = wall.tiles[0]
+    go_back(qtbot, wall, tile)
+    qtbot.waitUntil(lambda: not session_of(sessions, camera))
+    tile.buttons.live.click()
+    return tile
+
+
 def test_back_30_s_swaps_the_tile_to_recorded_video(
     qtbot: QtBot,
     wall: LiveWall,
@@ -149,10 +161,7 @@ def test_back_30_s_right_after_live_leaves_no_live_session_running(
 ) -> None:
     """Live, then -30 s before the tile's live session even started: the session must not start
     (it would run unseen behind the recorded video until quit)."""
-    tile = wall.tiles[0]
-    go_back(qtbot, wall, tile)
-    qtbot.waitUntil(lambda: not session_of(sessions, recorded[0]))
-    tile.buttons.live.click()
+    tile = back_then_live(qtbot, wall, sessions, recorded[0])
     wall.back(0)  # the same instant: the live session is still being set up
     view = view_of(wall, tile)
     qtbot.waitUntil(lambda: view.channel.status is ChannelStatus.PLAYING)
@@ -169,10 +178,7 @@ def test_a_layout_change_while_a_tile_starts_plays_it_once_on_its_new_tile(
     sessions: FakeSessionFactory,
     recorded: list[Camera],
 ) -> None:
-    tile = wall.tiles[0]
-    go_back(qtbot, wall, tile)
-    qtbot.waitUntil(lambda: not session_of(sessions, recorded[0]))
-    tile.buttons.live.click()
+    back_then_live(qtbot, wall, sessions, recorded[0])
     wall.set_layout(LayoutKind.GRID_3X3)  # the same instant: the tile's session is not up yet
     qtbot.waitUntil(lambda: wall.feeds.tasks.idle)
     qtbot.waitUntil(lambda: len(session_of(sessions, recorded[0])) == 1)
