@@ -32,6 +32,9 @@ class BackendConfig:
         ice_addresses: the only addresses offered as ICE host candidates to viewers.
         snapshot_max_age_days, snapshot_max_count: snapshot retention (None: no limit); protected snapshots
             are always kept and do not count against the limit.
+        live_warm_recorded: keep reading the recorder's restream of every recorded camera (its main
+            stream), so a first live viewer and a first live snapshot get the cached GOP at once instead of
+            waiting for the camera's next keyframe. Costs one demux (no decode) per recorded camera.
     """
 
     database_url: str
@@ -50,6 +53,7 @@ class BackendConfig:
     ice_addresses: tuple[str, ...] = ("127.0.0.1",)
     snapshot_max_age_days: float | None = 365.0
     snapshot_max_count: int | None = 20_000
+    live_warm_recorded: bool = True
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(_SUPPORTED_URL_PREFIXES):

@@ -47,6 +47,9 @@ from backend_embed.webrtc.service import LiveService
 
 logger = logging.getLogger(__name__)
 
+_WARM_CHECK_S = 2.0
+"""How often recorded cameras are pinned warm (a recorder that starts is followed within this)."""
+
 
 class MediaServices:
     """Recording, live video, storage and playback over one database and one recordings root.
@@ -92,6 +95,10 @@ class MediaServices:
             await self._start_recording(cameras)
         self._tasks.append(asyncio.create_task(self._preview_maker.run(), name="previews"))
         await self._start_live()
+        if self._config.record and self._config.live_warm_recorded:
+            self._tasks.append(
+                asyncio.create_task(self._keep_warm_forever(), name="keep live warm")
+            )
 
     async def stop(self) -> None:
         """Stop in reverse order: viewers, live feeds, recorders (they flush), previews, offline reviews."""
@@ -155,8 +162,26 @@ class MediaServices:
             ice_addresses=config.ice_addresses,
         )
         await self._live.start()
-        self._live_capture = LiveCapture(self._live_sources, self._relay_of)
+        self._live_capture = LiveCapture(
+            self._live_sources, self._relay_of, pinned=self._keeps_warm
+        )
         logger.info("Live video served at %s", self._live.base_url)
+
+    def _keeps_warm(self, camera_id: int) -> bool:
+        """A recorded camera's main stream is read all the time (its restream flows anyway)."""
+        return (
+            self._config.live_warm_recorded
+            and self._recorder_port(camera_id, StreamRole.MAIN) is not None
+        )
+
+    async def _keep_warm_forever(self) -> None:
+        """Pin every recorded camera's main feed, following recorders that start (every 2 s)."""
+        while True:
+            capture, recording = self._live_capture, self._recording
+            if capture is not None and recording is not None:
+                for status in recording.statuses():
+                    capture.pin(status.camera_id)
+            await asyncio.sleep(_WARM_CHECK_S)
 
     def _on_live_acquired(self, feed: LiveFeed) -> None:
         if self._live_capture is not None:

@@ -8,8 +8,10 @@ decodes that GOP from its keyframe up to the newest frame in a worker thread and
 picture is the newest the camera sent, at the main stream's full resolution whatever stream a tile shows.
 
 Keeping it warm: the main feed is held while the camera is watched live (any stream), so the first still
-is as fast as the next, and for `linger_s` after the last still or the last viewer. A cold still (nobody
-watching, nothing held) starts the feed and waits for the camera's next keyframe.
+is as fast as the next, and for `linger_s` after the last still or the last viewer. A pinned camera's feed
+(`pin`: the host pins recorded cameras, whose recorder restream flows anyway) is held for as long as it
+stays pinned, so its GOP cache also answers the first live viewer. A cold still (nobody watching, nothing
+held) starts the feed and waits for the camera's next keyframe.
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ class LiveCapture:
         first_frame_timeout_s: float = DEFAULT_FIRST_FRAME_TIMEOUT_S,
         max_age_s: float = DEFAULT_MAX_AGE_S,
         warm_while_viewed: bool = True,
+        pinned: Callable[[int], bool] | None = None,
     ) -> None:
         """Describe the capture; nothing is held until a still is taken or a camera is watched.
 
@@ -122,6 +125,7 @@ class LiveCapture:
             first_frame_timeout_s: how long a still waits for a fresh keyframe and frame.
             max_age_s: a newest frame older than this is stale (the camera stopped sending).
             warm_while_viewed: hold the main feed while any stream of the camera is watched live.
+            pinned: cameras whose main feed stays held once `pin`ned (asked again every few seconds).
         """
         self._sources = sources
         self._relay_of = relay_of
@@ -129,6 +133,7 @@ class LiveCapture:
         self._first_frame_timeout_s = first_frame_timeout_s
         self._max_age_s = max_age_s
         self._warm_while_viewed = warm_while_viewed
+        self._pinned = pinned or (lambda _camera_id: False)
         self._holds: dict[int, _Hold] = {}
         self._starting: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -174,6 +179,14 @@ class LiveCapture:
         if camera_id in self._holds or camera_id in self._starting:
             return
         self._spawn(self._warm(camera_id), f"warm live stills {camera_id}")
+
+    def pin(self, camera_id: int) -> None:
+        """Hold the camera's main feed for as long as `pinned(camera_id)` says so. Never blocks."""
+        if self._stopped or not self._pinned(camera_id):
+            return
+        if camera_id in self._holds or camera_id in self._starting:
+            return
+        self._spawn(self._warm(camera_id), f"keep live camera {camera_id} warm")
 
     async def stop(self) -> None:
         """Release every held feed and end the background tasks. Safe to call twice."""
@@ -227,7 +240,7 @@ class LiveCapture:
         """Let the feed go `linger_s` after the last still, once nobody watches the camera."""
         while not hold.feed.closed:
             await asyncio.sleep(_WATCH_S)
-            if self._viewed_by_others(camera_id):
+            if self._viewed_by_others(camera_id) or self._pinned(camera_id):
                 hold.last_used_s = time.monotonic()
             elif time.monotonic() - hold.last_used_s >= self.linger_s and not hold.lock.locked():
                 break

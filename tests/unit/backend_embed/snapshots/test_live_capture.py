@@ -173,6 +173,28 @@ async def test_watching_any_stream_warms_the_main_feed_until_the_linger_after_it
         await capture.stop()
 
 
+async def test_a_pinned_camera_stays_held_while_pinned_and_is_let_go_after(
+    sources: LiveSources,
+) -> None:
+    gops = FakeGops()
+    recorded = {5}
+    capture = LiveCapture(sources, gops.relay_of, linger_s=0.0, pinned=recorded.__contains__)
+    try:
+        capture.pin(6)  # not pinned: nothing held
+        capture.pin(5)
+        await _until(lambda: capture.held() == [5])
+        assert gops.asked == [(5, StreamRole.MAIN)]  # its relay reads (and caches) right away
+        await asyncio.sleep(1.5)  # nobody watches, no still: held past the linger while pinned
+        assert capture.held() == [5]
+        assert _viewers(sources, 5, StreamRole.MAIN) == 1
+
+        recorded.clear()  # its recorder stopped
+        await _until(lambda: not capture.held())
+        assert _viewers(sources, 5, StreamRole.MAIN) == 0
+    finally:
+        await capture.stop()
+
+
 async def test_a_camera_whose_codec_is_unknown_has_no_live_still(gop: list[EncodedFrame]) -> None:
     sources = LiveSources(
         stream_url=_url, recorder_port=lambda _c, _s: None, codec_of=lambda _c, _s: None
