@@ -149,7 +149,9 @@ async def recorder_side(
                 pinned=lambda camera_id: warm and camera_id == 1,
             )
             capture.pin(1)
-            if warm:  # a camera recorded for a while: its GOP cache is filled (a still waits for it)
+            if (
+                warm
+            ):  # a camera recorded for a while: its GOP cache is filled (a still waits for it)
                 await capture.still(1)
             try:
                 yield server, ports
