@@ -263,7 +263,7 @@ class PlaybackChannel(QObject):
         if self._want_paused and self.stills.ready:
             self.stills.show(wall_ms)  # the exact frame, over whatever the paused player lands on
         elif self.stills.ready and not self._waiting and mapping.contains(wall_ms):
-            self.stills.preview(wall_ms, landed=False)  # shown until the new media plays
+            self.stills.preview(wall_ms)  # shown until the new media plays
 
     def _seek_offset(self, offset: int, *, recorded: bool) -> None:
         assert self._clock is not None
@@ -275,7 +275,7 @@ class PlaybackChannel(QObject):
             return
         preview = self.stills.ready and recorded and not self._wait
         if preview:  # asked first: it decodes while libVLC seeks or loads
-            self.stills.preview(self._clock.mapping.wall_at(offset), landed=False)
+            self.stills.preview(self._clock.mapping.wall_at(offset))
         else:
             self.stills.leave()
         self.player.seek(offset)  # a new media: the player reports OPENING (LOADING) at once

@@ -101,12 +101,12 @@ class ChannelStills(QObject):
         elif clock_wall_ms is not None and direction < 0:
             self.show(clock_wall_ms - self._frame_ms())
 
-    def preview(self, wall_ms: int, *, landed: bool) -> None:
-        """Playing: a seek to `wall_ms` was just made; show its still until the player is there
-        (`landed`: it plays on in the same media, so only the hold applies)."""
+    def preview(self, wall_ms: int) -> None:
+        """Playing: a seek to `wall_ms` is being made; show its still until the player is there
+        (`player_landed`, and at least `PREVIEW_HOLD_MS`)."""
         self.leave()
         self._preview_at = time.monotonic()
-        self._landed = landed
+        self._landed = False
         self._frames.request(wall_ms, self._on_preview)
         self.held.emit()
         self._hold.start(PREVIEW_LATE_MS)  # the still's deadline, then its minimum time on screen
