@@ -171,7 +171,7 @@ def _tee_outputs(spec: RecorderCommand) -> str:
     url = spec.restream_url
     if url is None:
         return hls
-    return hls + "|" + _tee_slave({"f": "mpegts", "onfail": "ignore"}, url)
+    return hls + "|" + _tee_slave({"f": "mpegts", "onfail": "ignore", **RESTREAM_MUX_OPTIONS}, url)
 
 
 def _tee_slave(options: Mapping[str, str], target: str) -> str:
@@ -194,6 +194,14 @@ def _escape(text: str, specials: str) -> str:
 DEFAULT_LIVE_GOP_S: Final = 1.0
 #: a reader of a loopback restream gives up after this much silence (then its supervisor restarts it)
 RESTREAM_READ_TIMEOUT_S: Final = 5.0
+
+
+#: how a loopback restream is muxed so that its reader gets each frame as soon as ffmpeg has it:
+#: omit_video_pes_length=0 writes each video PES's length (when it fits in 16 bits, i.e. all but large
+#: keyframes), so the demuxer can hand a frame on when its last TS packet arrives instead of waiting for
+#: the next frame's first one (one frame interval); flush_packets=1 sends the datagram holding a frame's
+#: tail at once instead of when the next frame fills it.
+RESTREAM_MUX_OPTIONS: Final = {"omit_video_pes_length": "0", "flush_packets": "1"}
 
 
 def restream_url(port: int) -> str:
@@ -282,7 +290,9 @@ def restream_argv(spec: RestreamCommand) -> list[str]:
         *source,
         "-map", "0:v:0", "-an", "-sn", "-dn",
         *codec,
-        "-f", "mpegts", spec.output_url,
+        "-f", "mpegts",
+        *(arg for key, value in RESTREAM_MUX_OPTIONS.items() for arg in (f"-{key}", value)),
+        spec.output_url,
     ]  # fmt: skip
 
 

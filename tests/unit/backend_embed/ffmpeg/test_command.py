@@ -85,7 +85,10 @@ def test_hls_output_writes_mpegts_segments_with_program_date_time() -> None:
 def test_restream_is_a_loopback_udp_output_that_may_fail_without_stopping_recording() -> None:
     tee = recorder_argv(_spec(restream_port=40001))[-1]
     hls, restream = tee.split("|")
-    assert restream == "[f=mpegts:onfail=ignore]udp://127.0.0.1:40001?pkt_size=1316"
+    assert restream == (
+        "[f=mpegts:onfail=ignore:omit_video_pes_length=0:flush_packets=1]"
+        "udp://127.0.0.1:40001?pkt_size=1316"
+    )
     assert "onfail" not in hls
 
 

@@ -60,6 +60,8 @@ def test_a_live_only_restream_copies_the_camera_to_loopback_mpegts() -> None:
     assert _option(argv, "-c:v") == "copy"
     assert _option(argv, "-f") == "mpegts"
     assert argv[-1] == "udp://127.0.0.1:40002?pkt_size=1316"
+    assert _option(argv, "-omit_video_pes_length") == "0", "each frame must be complete at once"
+    assert _option(argv, "-flush_packets") == "1"
     assert "libx264" not in argv
     assert not any(a.endswith(".m3u8") for a in argv), "a live-only restream records nothing"
 
