@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend_embed.api.errors import InvalidInputError
+from backend_embed.webrtc.access_token import check_token
 
 _SUPPORTED_URL_PREFIXES = ("sqlite+aiosqlite:///", "postgresql+psycopg://")
 
@@ -17,7 +18,8 @@ class BackendConfig:
     Attributes:
         database_url: `sqlite+aiosqlite:///<file>` (the default, one workstation) or
             `postgresql+psycopg://user@host/db` (a site with several consoles and recorder nodes).
-        config_dir: private directory (0700) holding the credentials key file when no OS keyring exists.
+        config_dir: private directory (0700) holding the credentials key file when no OS keyring exists,
+            and the WHEP access token file.
         data_dir: recordings, snapshots, database backups.
         probe_timeout_s: how long a connection test may take before it is reported as a timeout.
         probe_concurrency: how many cameras are probed at once at start-up.
@@ -29,6 +31,9 @@ class BackendConfig:
         hard_min_free_bytes: below this, with only protected recordings left, recording stops with an alert.
         live_host, live_port: where the WHEP endpoint listens (loopback unless other consoles must reach it;
             port 0 picks a free one).
+        live_token: the bearer token every WHEP request must carry (at least 32 characters, RFC 6750
+            b64token); None (the default) uses the one in `<config_dir>/whep-token`, created on first use.
+            Never printed by `repr`.
         ice_addresses: the only addresses offered as ICE host candidates to viewers.
         snapshot_max_age_days, snapshot_max_count: snapshot retention (None: no limit); protected snapshots
             are always kept and do not count against the limit.
@@ -50,6 +55,7 @@ class BackendConfig:
     hard_min_free_bytes: int = 2 * 1024**3
     live_host: str = "127.0.0.1"
     live_port: int = 0
+    live_token: str | None = field(default=None, repr=False)
     ice_addresses: tuple[str, ...] = ("127.0.0.1",)
     snapshot_max_age_days: float | None = 365.0
     snapshot_max_count: int | None = 20_000
@@ -67,10 +73,12 @@ class BackendConfig:
             self.snapshot_max_count is not None and self.snapshot_max_count < 1
         ):
             raise InvalidInputError("Snapshot retention limits must be positive.")
+        if self.live_token is not None and (problem := check_token(self.live_token)) is not None:
+            raise InvalidInputError(problem, field="live_token")
 
     @classmethod
     def local(
-        cls, config_dir: Path, data_dir: Path, **overrides: float | bool | None
+        cls, config_dir: Path, data_dir: Path, **overrides: float | bool | str | None
     ) -> BackendConfig:
         """The single-workstation default: a SQLite file in the data directory."""
         url = f"sqlite+aiosqlite:///{data_dir / 'vas.sqlite3'}"
