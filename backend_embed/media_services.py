@@ -42,6 +42,7 @@ from backend_embed.snapshots.recorded_capture import RecordedCapture
 from backend_embed.snapshots.still import Still
 from backend_embed.streams.controller import RecordingController, StreamUrl
 from backend_embed.streams.live_sources import LiveFeed, LiveSources, LiveSourceUnavailableError
+from backend_embed.webrtc.access_token import load_or_create_token
 from backend_embed.webrtc.relay import LiveRelay
 from backend_embed.webrtc.service import LiveService
 
@@ -149,6 +150,9 @@ class MediaServices:
 
     async def _start_live(self) -> None:
         config = self._config
+        token = config.live_token
+        if token is None:
+            token = await asyncio.to_thread(load_or_create_token, config.config_dir)
         self._live_sources = LiveSources(
             stream_url=self._stream_url,
             recorder_port=self._recorder_port,
@@ -160,6 +164,7 @@ class MediaServices:
             host=config.live_host,
             port=config.live_port,
             ice_addresses=config.ice_addresses,
+            bearer_token=token,
         )
         await self._live.start()
         self._live_capture = LiveCapture(

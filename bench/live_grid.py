@@ -86,6 +86,7 @@ async def _endpoints(host: Any, ids: list[int]) -> list[dict[str, Any]]:
             "camera_id": camera_id,
             "stream": stream.value,
             "url": endpoint.whep_url,
+            "token": endpoint.bearer_token,  # to the parent over its own pipe
             "width": endpoint.width,
             "height": endpoint.height,
         }
@@ -195,8 +196,9 @@ def seed_backend(endpoints: list[dict[str, Any]]) -> Any:
     for e in endpoints:
         camera_id, stream = local[e["camera_id"]], StreamRole(e["stream"])
         backend.live_endpoints[(camera_id, stream)] = LiveEndpoint(
-            camera_id, stream, e["url"], LiveCodecPath.PASSTHROUGH, e["width"], e["height"]
-        )
+            camera_id, stream, e["url"], LiveCodecPath.PASSTHROUGH, e["width"], e["height"],
+            bearer_token=e["token"],
+        )  # fmt: skip
     return backend
 
 

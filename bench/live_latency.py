@@ -217,8 +217,9 @@ def build_wall(server: WhepServer, worker: LoopThread, root: Path) -> tuple[Live
         assert camera.id == server.camera_id(name)
         for stream, size in ((StreamRole.MAIN, (1280, 720)), (StreamRole.SUB, (640, 360))):
             backend.live_endpoints[(camera.id, stream)] = LiveEndpoint(
-                camera.id, stream, server.url(name, stream.value), LiveCodecPath.PASSTHROUGH, *size
-            )
+                camera.id, stream, server.url(name, stream.value), LiveCodecPath.PASSTHROUGH, *size,
+                bearer_token=server.token,
+            )  # fmt: skip
     factory = whep_session_factory(WhepOptions(ice_addresses=("127.0.0.1",)))
     wall = LiveWall(backend, worker, LayoutStore(root / "layouts.json"), session_factory=factory)
     return wall, backend

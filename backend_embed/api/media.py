@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from backend_embed.api.dto import StreamRole
@@ -24,6 +24,8 @@ class LiveEndpoint:
     Attributes:
         width, height: the stream's picture size if known (from the camera's probe), for choosing the
             smallest stream at least as large as a tile.
+        bearer_token: the serving host's access token, to send as `Authorization: Bearer <token>` with
+            the POST and the DELETE. A secret: `repr` leaves it out; never log or show it.
     """
 
     camera_id: int
@@ -32,6 +34,7 @@ class LiveEndpoint:
     codec_path: LiveCodecPath
     width: int | None = None
     height: int | None = None
+    bearer_token: str = field(kw_only=True, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

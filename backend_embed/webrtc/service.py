@@ -18,6 +18,7 @@ from backend_embed.streams.live_sources import (
     LiveSources,
     LiveSourceUnavailableError,
 )
+from backend_embed.webrtc.access_token import new_token
 from backend_embed.webrtc.ice import validate_addresses
 from backend_embed.webrtc.relay import LiveRelay
 from backend_embed.webrtc.session import WhepSession, check_offer, negotiate
@@ -65,6 +66,7 @@ class LiveService:
         port: int = 0,
         ice_addresses: Iterable[str] = ("127.0.0.1",),
         allowed_origins: Collection[str] = (),
+        bearer_token: str | None = None,
         setup_timeout_s: float = DEFAULT_SETUP_TIMEOUT_S,
         gop_cache: bool = True,
     ) -> None:
@@ -76,6 +78,8 @@ class LiveService:
             port: its TCP port; 0 picks a free one (see `base_url`).
             ice_addresses: the only addresses ICE host candidates are gathered on.
             allowed_origins: web origins allowed by CORS (see `whep.build_app`).
+            bearer_token: the access token every WHEP request must carry; None: a random one that
+                lives as long as this service (the host passes its persistent one).
             setup_timeout_s: how long a new session may take to connect.
             gop_cache: give new viewers the cached GOP (off only to measure what it saves).
 
@@ -87,6 +91,7 @@ class LiveService:
         self._port = port
         self._ice_addresses = validate_addresses(ice_addresses)
         self._allowed_origins = tuple(allowed_origins)
+        self._bearer_token = bearer_token if bearer_token is not None else new_token()
         self._setup_timeout_s = setup_timeout_s
         self._gop_cache = gop_cache
         self._runner: web.AppRunner | None = None
@@ -103,6 +108,11 @@ class LiveService:
         if self._base_url is None:
             raise LiveServiceNotStartedError("the live service is not started")
         return self._base_url
+
+    @property
+    def bearer_token(self) -> str:
+        """The access token clients must send (`LiveEndpoint.bearer_token`). A secret: never log it."""
+        return self._bearer_token
 
     def accepting(self) -> bool:
         """True between `start()` and `stop()` (a method: it changes across an await)."""
@@ -124,7 +134,7 @@ class LiveService:
     async def start(self) -> None:
         """Listen for WHEP requests. Must be called once, on the backend's loop."""
         runner = web.AppRunner(
-            build_app(self, allowed_origins=self._allowed_origins),
+            build_app(self, bearer_token=self._bearer_token, allowed_origins=self._allowed_origins),
             access_log=None,
             handle_signals=False,
             shutdown_timeout=1.0,
@@ -170,7 +180,7 @@ class LiveService:
         width: int | None = None,
         height: int | None = None,
     ) -> LiveEndpoint:
-        """Where to watch one camera stream; the feed itself starts with the first viewer's POST.
+        """Where to watch one camera stream, with the access token; the feed starts with the first POST.
 
         The caller has checked that the camera exists.
 
@@ -180,7 +190,15 @@ class LiveService:
         """
         url = f"{self.base_url}/whep/{camera_id}/{stream.value}"
         path = self._sources.codec_path(camera_id, stream)
-        return LiveEndpoint(camera_id, stream, url, path, width=width, height=height)
+        return LiveEndpoint(
+            camera_id,
+            stream,
+            url,
+            path,
+            width=width,
+            height=height,
+            bearer_token=self._bearer_token,
+        )
 
     async def open_session(self, camera_id: int, stream: StreamRole, offer_sdp: str) -> WhepSession:
         """Answer a viewer's offer: a new session on the stream's shared relay.

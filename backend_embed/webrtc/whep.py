@@ -6,9 +6,14 @@ DELETE  /whep/session/<id>             -> 200, the session is closed
 OPTIONS either path                    -> 204 with Allow (and CORS headers for an allowed origin)
 ```
 
-Errors are plain text an operator can read: 400 unusable offer, 404 unknown camera, stream, session or
-path, 405 other methods (PATCH too: no trickle ICE, the answer carries every candidate), 415 a body that
-is not `application/sdp`, 503 a stream that cannot be served yet (with Retry-After).
+Every request but OPTIONS (a CORS preflight carries no credentials) must send the host's access token as
+`Authorization: Bearer <token>` (RFC 9725 §4.5); without it: 401 with `WWW-Authenticate`, before any
+route is looked at, so a caller without the token learns nothing about cameras or sessions.
+
+Errors are plain text an operator can read: 400 unusable offer, 401 no or wrong access token, 404 unknown
+camera, stream, session or path, 405 other methods (PATCH too: no trickle ICE, the answer carries every
+candidate), 415 a body that is not `application/sdp`, 503 a stream that cannot be served yet (with
+Retry-After).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from aiohttp import web
 
 from backend_embed.api.dto import StreamRole
 from backend_embed.api.errors import BackendError, NotFoundError
+from backend_embed.webrtc.access_token import bearer_matches
 from backend_embed.webrtc.session import OfferError, WhepSession
 
 logger = logging.getLogger(__name__)
@@ -31,6 +37,7 @@ SESSION_PATH: Final = "/whep/session/{session_id}"
 #: the largest offer accepted; a browser's offer is a few kilobytes
 MAX_OFFER_BYTES: Final = 64 * 1024
 RETRY_AFTER_S: Final = 2
+REALM: Final = "vas-whep"
 _ENDPOINT_METHODS: Final = "OPTIONS, POST"
 _SESSION_METHODS: Final = "DELETE, OPTIONS"
 
@@ -54,11 +61,14 @@ def session_location(session_id: str) -> str:
     return f"/whep/session/{session_id}"
 
 
-def build_app(host: SessionHost, *, allowed_origins: Collection[str] = ()) -> web.Application:
+def build_app(
+    host: SessionHost, *, bearer_token: str, allowed_origins: Collection[str] = ()
+) -> web.Application:
     """The aiohttp application serving WHEP for `host`.
 
     Args:
         host: opens and closes sessions.
+        bearer_token: the access token every request but OPTIONS must carry (never logged).
         allowed_origins: web origins allowed to call the endpoint from a page (CORS), or "*" for any.
             Empty (the default): only same-origin pages and non-browser clients, so no web page the
             operator happens to visit can pull camera video from a recorder on 127.0.0.1.
@@ -66,7 +76,11 @@ def build_app(host: SessionHost, *, allowed_origins: Collection[str] = ()) -> we
     handlers = _Handlers(host)
     app = web.Application(
         client_max_size=MAX_OFFER_BYTES,
-        middlewares=[_cors_middleware(frozenset(allowed_origins)), _error_middleware],
+        middlewares=[
+            _cors_middleware(frozenset(allowed_origins)),  # outermost: a browser may read a 401 too
+            _auth_middleware(bearer_token),
+            _error_middleware,
+        ],
     )
     app.router.add_route("OPTIONS", SESSION_PATH, handlers.options_session)
     app.router.add_route("DELETE", SESSION_PATH, handlers.delete)
@@ -155,6 +169,31 @@ async def _error_middleware(request: web.Request, handler: Handler) -> web.Strea
         ) from None
 
 
+def _auth_middleware(token: str) -> Callable[..., Awaitable[web.StreamResponse]]:
+    @web.middleware
+    async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method == "OPTIONS":  # CORS preflight: browsers send it without credentials
+            return await handler(request)
+        matches = bearer_matches(request.headers.get("Authorization"), token)
+        if matches:
+            return await handler(request)
+        # Neither the token sent nor the header is logged: the sender may hold another host's token.
+        logger.info("WHEP %s %s from %s refused: %s", request.method, request.path,
+                    request.remote, "no access token" if matches is None else "wrong access token")  # fmt: skip
+        if matches is None:
+            challenge = f'Bearer realm="{REALM}"'
+            message = (
+                "This recorder's live video needs its access token: "
+                "send it as 'Authorization: Bearer <token>'."
+            )
+        else:
+            challenge = f'Bearer realm="{REALM}", error="invalid_token"'
+            message = "The access token sent is not this recorder's live-video token."
+        raise _text(web.HTTPUnauthorized, message, headers={"WWW-Authenticate": challenge})
+
+    return auth
+
+
 def _cors_middleware(allowed: frozenset[str]) -> Callable[..., Awaitable[web.StreamResponse]]:
     @web.middleware
     async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -175,7 +214,7 @@ def _cors_middleware(allowed: frozenset[str]) -> Callable[..., Awaitable[web.Str
 
 def _add_cors(headers: MutableMapping[str, str], origin: str, request: web.Request) -> None:
     headers["Access-Control-Allow-Origin"] = origin
-    headers["Access-Control-Expose-Headers"] = "Location"
+    headers["Access-Control-Expose-Headers"] = "Location, WWW-Authenticate"
     headers["Vary"] = "Origin"
     if request.method == "OPTIONS":
         headers["Access-Control-Allow-Methods"] = "POST, DELETE, OPTIONS"

@@ -1,12 +1,14 @@
 // Plays one WHEP stream in the system Chromium and prints what its WebRTC stack decoded, as JSON.
 //
-//   node tests/browser/whep_stats.mjs --url http://127.0.0.1:PORT/whep/1/main [--seconds 4]
-//        [--chromium /usr/bin/chromium] [--sample-ms 250]
+//   WHEP_TOKEN=<access token> node tests/browser/whep_stats.mjs --url http://127.0.0.1:PORT/whep/1/main
+//        [--seconds 4] [--chromium /usr/bin/chromium] [--sample-ms 250]
 //
 // Output: {"codec": "video/H264", "firstFrameMs": 180, "width": 1280, "height": 720,
 //          "samples": [{"t": 250, "framesDecoded": 5, "framesDropped": 0}, ...], "deleteStatus": 200,
 //          "localCandidates": ["127.0.0.1"]}
 // t and firstFrameMs count from the POST. Exit status 1 with {"error": "..."} when anything fails.
+// The token comes from the environment, not the command line, where any local user could read it; the
+// page sends it as `Authorization: Bearer` with the POST and the DELETE.
 //
 // The page is the WHEP server's own origin (its 404 page), so the fetch needs no CORS. Never downloads a
 // browser: playwright-core drives the executable given (PLATFORM_NOTES, "aiortc and WebRTC").
@@ -40,7 +42,7 @@ const CHROMIUM_FLAGS = [
 ];
 
 // Runs inside the page: a minimal WHEP client (RFC 9725) without trickle ICE.
-async function playWhep({ url, seconds, sampleMs }) {
+async function playWhep({ url, token, seconds, sampleMs }) {
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const pc = new RTCPeerConnection({ iceServers: [] });
   pc.addTransceiver('video', { direction: 'recvonly' });
@@ -61,7 +63,7 @@ async function playWhep({ url, seconds, sampleMs }) {
   const start = performance.now();
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/sdp' },
+    headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${token}` },
     body: pc.localDescription.sdp,
   });
   if (response.status !== 201) {
@@ -85,7 +87,11 @@ async function playWhep({ url, seconds, sampleMs }) {
       if (report.codecId && stats.get(report.codecId)) result.codec = stats.get(report.codecId).mimeType;
     }
   }
-  result.deleteStatus = (await fetch(location, { method: 'DELETE' })).status;
+  const deleted = await fetch(location, {
+    method: 'DELETE',
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  result.deleteStatus = deleted.status;
   result.localCandidates = [...new Set(localCandidates)];
   pc.close();
   return result;
@@ -93,6 +99,8 @@ async function playWhep({ url, seconds, sampleMs }) {
 
 async function main() {
   if (!options.url) throw new Error('--url is required');
+  const token = process.env.WHEP_TOKEN;
+  if (!token) throw new Error('WHEP_TOKEN is required (the endpoint answers 401 without it)');
   const profile = mkdtempSync(join(tmpdir(), 'whep-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: options.chromium,
@@ -104,6 +112,7 @@ async function main() {
     await page.goto(new URL('/', options.url).href);  // same origin as the endpoint: no CORS needed
     const result = await page.evaluate(playWhep, {
       url: options.url,
+      token,
       seconds: Number(options.seconds),
       sampleMs: Number(options['sample-ms']),
     });

@@ -10,6 +10,7 @@ import asyncio
 import threading
 from dataclasses import dataclass, field
 
+from backend_embed.api import LiveEndpoint
 from camsim.timecode import decode_luma
 from vas_console.media.frames import LatestFrameSlot
 from vas_console.media.live import (
@@ -64,6 +65,7 @@ class FakeLiveSession:
     closed: bool = False
     sizes: list[tuple[int, int]] = field(default_factory=list)
     thread: threading.Thread | None = None
+    bearer_token: str = ""
 
     def stats(self) -> LiveStats:
         return LiveStats(fps=25.0, bitrate_bps=512_000.0, latency_ms=87.0, frames=1)
@@ -97,9 +99,10 @@ class FakeSessionFactory:
         self.initial: dict[str, LiveStatus] = {}
 
     def __call__(
-        self, url: str, output_size: tuple[int, int], on_status: StatusCallback
+        self, endpoint: LiveEndpoint, output_size: tuple[int, int], on_status: StatusCallback
     ) -> FakeLiveSession:
-        session = FakeLiveSession(url, output_size, on_status)
+        url = endpoint.whep_url
+        session = FakeLiveSession(url, output_size, on_status, bearer_token=endpoint.bearer_token)
         if url in self.initial:
             session.initial = self.initial[url]
         self.sessions.append(session)

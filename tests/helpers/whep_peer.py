@@ -28,9 +28,11 @@ LOOPBACK = "127.0.0.1"
 
 @dataclass
 class PeerRecord:
-    """What the peer saw: sessions opened, DELETEs received, sessions still open."""
+    """What the peer saw: sessions opened, DELETEs received, sessions still open, and the
+    `Authorization` header of every POST and DELETE (method, header or None)."""
 
     posts: int = 0
+    authorizations: list[tuple[str, str | None]] = field(default_factory=list)
     deletes: list[str] = field(default_factory=list)
     open: dict[str, RTCPeerConnection] = field(default_factory=dict)
 
@@ -99,6 +101,7 @@ class WhepPeer:
     async def _on_post(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
         self.record.posts += 1
+        self.record.authorizations.append(("POST", request.headers.get("Authorization")))
         if name in self.refuse:
             return web.Response(status=self.refuse[name], text=f"refused {name}")
         player = self._players.get(name)
@@ -127,6 +130,7 @@ class WhepPeer:
     async def _on_delete(self, request: web.Request) -> web.Response:
         session = request.match_info["session"]
         self.record.deletes.append(session)
+        self.record.authorizations.append(("DELETE", request.headers.get("Authorization")))
         pc = self.record.open.pop(session, None)
         if pc is None:
             return web.Response(status=404)

@@ -2,7 +2,8 @@
 
 Real: the GStreamer cameras, ffmpeg (one live-only restream per watched stream), aiortc, aiohttp. Nothing
 records, unless a test passes `recorder_port`. Camera ids are 1, 2, ... in the order of the cameras'
-configuration; `url(name, stream)` is the WHEP endpoint to POST an offer to.
+configuration; `url(name, stream)` is the WHEP endpoint to POST an offer to, with `token` (the service's
+random access token) as `Authorization: Bearer <token>`.
 
 - `whep_server`: the session cameras `cam1`..`cam3` (H.264), on the test's own loop (async tests).
 - `whep_server_thread`: the same, served from a loop in a thread of its own, for synchronous and GUI
@@ -59,6 +60,11 @@ class WhepServer:
     def url(self, camera: str, stream: str = "main") -> str:
         """The WHEP endpoint URL of `camera`'s `stream` ("main" or "sub")."""
         return f"{self.service.base_url}/whep/{self.camera_ids[camera]}/{stream}"
+
+    @property
+    def token(self) -> str:
+        """The bearer token every request must carry."""
+        return self.service.bearer_token
 
 
 @contextlib.asynccontextmanager
@@ -132,6 +138,11 @@ class ThreadedWhepServer:
     def url(self, camera: str, stream: str = "main") -> str:
         assert self.server is not None, "not started"
         return self.server.url(camera, stream)
+
+    @property
+    def token(self) -> str:
+        assert self.server is not None, "not started"
+        return self.server.token
 
     def call(self, coro: Any) -> Any:
         """Run a coroutine on the server's loop and return its result (for inspecting the service)."""

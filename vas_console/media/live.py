@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from backend_embed.api import LiveEndpoint
 from vas_console.media.frames import LatestFrameSlot
 
 
@@ -102,8 +103,9 @@ class LiveSession(Protocol):
     async def close(self) -> None: ...
 
 
-SessionFactory = Callable[[str, tuple[int, int], StatusCallback], LiveSession]
-"""Builds a session for a WHEP URL, an initial output size in device pixels and a status callback."""
+SessionFactory = Callable[[LiveEndpoint, tuple[int, int], StatusCallback], LiveSession]
+"""Builds a session for a live endpoint (WHEP URL and access token), an initial output size in device
+pixels and a status callback."""
 
 Coro = Coroutine[Any, Any, None]
 

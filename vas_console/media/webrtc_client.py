@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from aiortc import (
@@ -25,7 +25,7 @@ from aiortc.stats import RTCInboundRtpStreamStats, RTCTransportStats
 from av import VideoFrame
 from av.video.reformatter import VideoReformatter
 
-from backend_embed.api import redact
+from backend_embed.api import LiveEndpoint, redact
 from vas_console.media.frames import LatestFrameSlot
 from vas_console.media.ice import restrict_ice_addresses
 from vas_console.media.live import (
@@ -90,6 +90,10 @@ class WhepSession:
     block (post to the GUI thread). `slot`, `stats()`, `status` and `set_output_size()` are safe from any
     thread. Failures of an attempt become a RECONNECTING or OFFLINE status with a reason, never an
     exception; a bug in one attempt is logged with its traceback and retried like a failure.
+
+    `bearer_token` (the recorder's access token, `LiveEndpoint.bearer_token`) goes with the POST, and
+    with the DELETE when the session lives on the same origin; it is never logged. A 401 shows the
+    tile OFFLINE at once ("not authorised by the recorder"), retried with the usual backoff.
     """
 
     def __init__(
@@ -99,8 +103,12 @@ class WhepSession:
         on_status: StatusCallback,
         options: WhepOptions | None = None,
         rng: random.Random | None = None,
+        *,
+        bearer_token: str,
     ) -> None:
         self._url = whep_url
+        # empty: send none ("Bearer " with nothing after it is not a valid header value)
+        self._auth = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
         self._output = output_size
         self._on_status = on_status
         self._options = options or WhepOptions()
@@ -198,10 +206,12 @@ class WhepSession:
         assert self._http is not None
         try:
             response = await self._http.post(
-                self._url, content=offer, headers={"Content-Type": "application/sdp"}
+                self._url, content=offer, headers={"Content-Type": "application/sdp", **self._auth}
             )
         except httpx.HTTPError as exc:
             raise WhepError(f"recorder unreachable ({type(exc).__name__})") from exc
+        if response.status_code == 401:
+            raise WhepError(_unauthorised_reason(response), permanent=True)
         if response.status_code not in (200, 201):
             detail = redact(response.text.strip()[:120]) or response.reason_phrase
             raise WhepError(
@@ -213,10 +223,16 @@ class WhepSession:
 
     async def _teardown(self, pc: RTCPeerConnection, resource: str | None) -> None:
         if resource is not None and self._http is not None:
+            # the token is for the endpoint's origin only: a Location elsewhere does not get it
+            headers = self._auth if _same_origin(resource, self._url) else {}
             try:
-                await self._http.delete(resource, timeout=2.0)
+                response = await self._http.delete(resource, headers=headers, timeout=2.0)
             except httpx.HTTPError as exc:
                 logger.debug("DELETE %s failed: %r", redact(resource), exc)
+            else:
+                if response.status_code == 401:
+                    logger.info("DELETE %s refused (401): the recorder ends it when ICE stops",
+                                redact(resource))  # fmt: skip
         await pc.close()
 
     async def _receive(self, receiver: RTCRtpReceiver) -> None:
@@ -336,6 +352,19 @@ def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:
         transceiver.setCodecPreferences(h264 + rest)
 
 
+def _unauthorised_reason(response: httpx.Response) -> str:
+    """The tile's reason for a 401: a refused token and a missing one call for different fixes."""
+    challenge = response.headers.get("www-authenticate", "")
+    if "invalid_token" in challenge:
+        return "not authorised by the recorder (it refused this console's live-video token)"
+    return "not authorised by the recorder (it wants a live-video token)"
+
+
+def _same_origin(url: str, other: str) -> bool:
+    a, b = urlsplit(url), urlsplit(other)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
 def _source_size(frame: LiveFrame | None) -> tuple[int, int] | None:
     return None if frame is None else (frame.source_width, frame.source_height)
 
@@ -343,7 +372,11 @@ def _source_size(frame: LiveFrame | None) -> tuple[int, int] | None:
 def whep_session_factory(options: WhepOptions | None = None) -> SessionFactory:
     """A `SessionFactory` building `WhepSession`s with `options` (e.g. ICE restricted to 127.0.0.1)."""
 
-    def make(url: str, output_size: tuple[int, int], on_status: StatusCallback) -> WhepSession:
-        return WhepSession(url, output_size, on_status, options)
+    def make(
+        endpoint: LiveEndpoint, output_size: tuple[int, int], on_status: StatusCallback
+    ) -> WhepSession:
+        return WhepSession(
+            endpoint.whep_url, output_size, on_status, options, bearer_token=endpoint.bearer_token
+        )
 
     return make

@@ -19,6 +19,8 @@ from vas_console.ui.live.live_wall import LiveWall
 SUB_SIZE = (640, 360)
 MAIN_SIZE = (1920, 1080)
 WallFactory = Callable[[], LiveWall]
+#: what the fake endpoints carry as the recorder's access token
+TOKEN = "test-token-" + "x" * 32
 
 
 def whep_url(camera_id: int, stream: StreamRole) -> str:
@@ -53,6 +55,7 @@ def cameras(fake_backend: FakeBackend) -> list[Camera]:
                 LiveCodecPath.PASSTHROUGH,
                 width,
                 height,
+                bearer_token=TOKEN,
             )
     return seeded
 

@@ -51,7 +51,7 @@ def seed(backend: FakeBackend, server: ThreadedWhepServer, count: int) -> list[i
         for stream, size in ((StreamRole.MAIN, (1280, 720)), (StreamRole.SUB, (640, 360))):
             url = server.url(f"cam{index + 1}", stream.value)
             backend.live_endpoints[(camera.id, stream)] = LiveEndpoint(
-                camera.id, stream, url, LiveCodecPath.PASSTHROUGH, *size
+                camera.id, stream, url, LiveCodecPath.PASSTHROUGH, *size, bearer_token=server.token
             )
         ids.append(camera.id)
     return ids
@@ -134,13 +134,16 @@ async def offline_shot(
     gone = backend.seed_camera("Yard (recorder gone)")
     refused = backend.seed_camera("Dock (no such stream)")
     for stream in (StreamRole.MAIN, StreamRole.SUB):
+        live = backend.live_endpoints[(ids[0], stream)]
         backend.live_endpoints[(gone.id, stream)] = LiveEndpoint(
-            gone.id, stream, "http://127.0.0.1:9/whep/1/main", LiveCodecPath.PASSTHROUGH, 1280, 720
-        )
-        url = backend.live_endpoints[(ids[0], stream)].whep_url.replace("/whep/1/", "/whep/99/")
+            gone.id, stream, "http://127.0.0.1:9/whep/1/main", LiveCodecPath.PASSTHROUGH, 1280, 720,
+            bearer_token=live.bearer_token,
+        )  # fmt: skip
+        url = live.whep_url.replace("/whep/1/", "/whep/99/")
         backend.live_endpoints[(refused.id, stream)] = LiveEndpoint(
-            refused.id, stream, url, LiveCodecPath.PASSTHROUGH, 1280, 720
-        )
+            refused.id, stream, url, LiveCodecPath.PASSTHROUGH, 1280, 720,
+            bearer_token=live.bearer_token,
+        )  # fmt: skip
     await show(wall, LayoutKind.GRID_2X2, [ids[0], ids[1], None, None])
     wall.show_camera(2, gone.id)
     wall.show_camera(3, refused.id)

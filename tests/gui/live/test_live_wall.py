@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog
 from pytestqt.qtbot import QtBot
 
 from backend_embed.api import Camera, CameraRemoved, StreamRole
-from tests.gui.live.conftest import WallFactory, whep_url
+from tests.gui.live.conftest import TOKEN, WallFactory, whep_url
 from tests.helpers.fake_backend import FakeBackend
 from tests.helpers.live_fakes import FakeSessionFactory
 from vas_console.core.layouts import LayoutKind, LayoutStore, WallState
@@ -73,7 +73,7 @@ def test_layout_switching_creates_the_right_number_of_tiles(
         assert big.width() > 1.9 * wall.tiles[1].width()
 
 
-def test_dropping_a_camera_starts_a_session_and_paints_its_frames(
+def test_dropping_a_camera_starts_a_session_with_its_token_and_paints_its_frames(
     qtbot: QtBot, wall: LiveWall, cameras: list[Camera], sessions: FakeSessionFactory
 ) -> None:
     tile = wall.tiles[1]
@@ -82,6 +82,7 @@ def test_dropping_a_camera_starts_a_session_and_paints_its_frames(
     assert tile.camera_name == "Entrance"
     (session,) = sessions.open()
     assert session.url == whep_url(cameras[0].id, StreamRole.SUB)
+    assert session.bearer_token == TOKEN, "the endpoint's access token reaches the session"
     assert session.thread is not None
     assert session.thread.name == "test-worker"
     assert wall.state.cameras == (None, cameras[0].id, None, None)

@@ -33,7 +33,7 @@ async def host(tmp_path: Path) -> AsyncIterator[BackendHost]:
 
 
 async def test_viewers_of_a_recorded_camera_share_its_one_rtsp_session(
-    host: BackendHost, camsim_factory: CamSimFactory
+    host: BackendHost, camsim_factory: CamSimFactory, tmp_path: Path
 ) -> None:
     sim = camsim_factory([CameraConfig("door", source="loop")])
     camera = await add_recording_camera(host, sim, "door", "Door")
@@ -42,12 +42,15 @@ async def test_viewers_of_a_recorded_camera_share_its_one_rtsp_session(
     sub = await host.live_endpoint(camera.id, StreamRole.SUB)
     assert (main.codec_path, main.width, main.height) == (LiveCodecPath.PASSTHROUGH, 1280, 720)
     assert (sub.width, sub.height) == (640, 360)
+    # the host's own token, from the private file in its config directory
+    token_file = tmp_path / "config" / "whep-token"
+    assert main.bearer_token == sub.bearer_token == token_file.read_text().strip()
 
     viewers = [WhepViewer(), WhepViewer(), WhepViewer()]
     try:
-        await viewers[0].connect(main.whep_url)
-        await viewers[1].connect(main.whep_url)
-        await viewers[2].connect(sub.whep_url)
+        await viewers[0].connect(main.whep_url, main.bearer_token)
+        await viewers[1].connect(main.whep_url, main.bearer_token)
+        await viewers[2].connect(sub.whep_url, sub.bearer_token)
         main_frames = await viewers[1].wait_frames(25, within_s=20)
         sub_frames = await viewers[2].wait_frames(25, within_s=20)
         assert (main_frames[-1].width, main_frames[-1].height) == (1280, 720)

@@ -228,7 +228,7 @@ class TileFeeds(QObject):
         token = next(self._tokens)
         endpoint = feed.endpoints[stream]
         callback = functools.partial(self._relay.post, token)
-        session = self._factory(endpoint.whep_url, tile.device_size(), callback)
+        session = self._factory(endpoint, tile.device_size(), callback)
         run = _Run(token, tile, stream, session)
         self._runs[token] = run
         return run

@@ -61,7 +61,7 @@ async def test_a_live_still_has_the_main_streams_resolution_while_the_sub_stream
     sub = await host.live_endpoint(camera.id, StreamRole.SUB)
     viewer = WhepViewer()
     try:
-        await viewer.connect(sub.whep_url)
+        await viewer.connect(sub.whep_url, sub.bearer_token)
         frames = await viewer.wait_frames(5, within_s=20)
         assert (frames[-1].width, frames[-1].height) == (640, 360)
 

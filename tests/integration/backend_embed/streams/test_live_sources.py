@@ -99,7 +99,7 @@ async def test_viewers_of_a_recorded_stream_never_open_a_second_rtsp_session(
         viewers = [WhepViewer(), WhepViewer()]
         try:
             for viewer in viewers:
-                await viewer.connect(server.url("cam"))
+                await viewer.connect(server.url("cam"), server.token)
             for viewer in viewers:
                 await viewer.wait_frames(25, within_s=20)
             feed = _feed(server, "cam")
@@ -128,7 +128,7 @@ async def test_a_feed_moves_to_the_recorder_when_recording_starts_and_the_viewer
     async with start_whep_server(cameras, recorder_port=lambda c, s: ports.get(c)) as server:
         viewer = WhepViewer()
         try:
-            await viewer.connect(server.url("cam"))
+            await viewer.connect(server.url("cam"), server.token)
             await viewer.wait_frames(25, within_s=20)
             feed = _feed(server, "cam")
             live_only = feed.ffmpeg_pid

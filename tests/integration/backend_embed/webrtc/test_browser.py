@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,9 @@ SECONDS = 5
 SETTLE_MS = 1000
 
 
-async def _play_in_chromium(url: str) -> dict[str, Any]:
-    """Run tests/browser/whep_stats.mjs against `url`; fail (never skip) if a component is missing."""
+async def _play_in_chromium(url: str, token: str) -> dict[str, Any]:
+    """Run tests/browser/whep_stats.mjs against `url` (the page sends `token` as a bearer token); fail
+    (never skip) if a component is missing."""
     node = require_binary("node", hint="install Node.js 18+")
     require_file(CHROMIUM, what="Debian's chromium package")
     require_file(
@@ -40,6 +42,7 @@ async def _play_in_chromium(url: str) -> dict[str, Any]:
         node, str(BROWSER_DIR / "whep_stats.mjs"), "--url", url, "--seconds", str(SECONDS),
         "--chromium", CHROMIUM,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "WHEP_TOKEN": token},
     )  # fmt: skip
     try:
         async with asyncio.timeout(SECONDS + 40):
@@ -78,7 +81,7 @@ async def test_chromium_decodes_a_passed_through_h264_camera_at_its_frame_rate(
     camsim_cameras: SimulatedCameras,
 ) -> None:
     async with start_whep_server(camsim_cameras) as server:
-        result = await _play_in_chromium(server.url("cam1"))
+        result = await _play_in_chromium(server.url("cam1"), server.token)
         sessions_left = len(server.service.sessions())
 
     _assert_plays(result, (1280, 720))
@@ -97,7 +100,9 @@ async def test_chromium_gets_h265_and_mjpeg_cameras_through_the_shared_encoder(
     async with start_whep_server(
         cameras, idle_grace_s=30
     ) as server:  # both feeds stay to be checked
-        results = [await _play_in_chromium(server.url(name)) for name in ("hevc", "mjpeg")]
+        results = [
+            await _play_in_chromium(server.url(name), server.token) for name in ("hevc", "mjpeg")
+        ]
         routes = sorted(f.route.kind for f in server.sources.feeds() if f.route is not None)
 
     for result in results:

@@ -61,7 +61,7 @@ async def test_a_viewer_gets_the_cameras_h264_untouched_at_its_frame_rate(
 ) -> None:
     viewer = WhepViewer()
     try:
-        await viewer.connect(whep_server.url("cam1"))
+        await viewer.connect(whep_server.url("cam1"), whep_server.token)
         frames = await viewer.wait_frames(4 * FPS, within_s=20)
         # the GOP cache's burst (up to a GOP, about 30 frames) arrives at once: measure the last 2 s only
         steady = frames[-2 * FPS :]
@@ -92,12 +92,12 @@ async def test_a_second_viewer_starts_from_the_gop_cache_well_before_the_next_ke
 ) -> None:
     first, second = WhepViewer(), WhepViewer()
     try:
-        await first.connect(whep_server.url("cam2"))
+        await first.connect(whep_server.url("cam2"), whep_server.token)
         await first.wait_frames(FPS, within_s=20)
         relay = _relay(whep_server, "cam2")
         # join late in the GOP: the cache is at its largest, the next keyframe still a second away
         await _wait_until(lambda: 25 <= relay.cached_frames <= 30, within_s=5)
-        await second.connect(whep_server.url("cam2"))
+        await second.connect(whep_server.url("cam2"), whep_server.token)
         await second.wait_frames(1, within_s=5)
         sessions = whep_server.cameras.sessions("cam2")
         tracks = [s.track for s in whep_server.service.sessions()]
@@ -116,13 +116,13 @@ async def test_without_the_gop_cache_a_viewer_waits_for_the_next_keyframe(
     async with start_whep_server(camsim_cameras, gop_cache=False) as server:
         first, second = WhepViewer(), WhepViewer()
         try:
-            await first.connect(server.url("cam3"))
+            await first.connect(server.url("cam3"), server.token)
             await first.wait_frames(FPS, within_s=20)
             relay = _relay(server, "cam3")
             await _wait_until(
                 lambda: 1 <= relay.cached_frames <= 3, within_s=5
             )  # just after a keyframe
-            await second.connect(server.url("cam3"))
+            await second.connect(server.url("cam3"), server.token)
             await second.wait_frames(1, within_s=5)
         finally:
             await first.close()
@@ -135,7 +135,7 @@ async def test_deleting_the_last_session_releases_the_feed_after_the_grace(
     whep_server: WhepServer,
 ) -> None:
     viewer = WhepViewer()
-    await viewer.connect(whep_server.url("cam1", "sub"))
+    await viewer.connect(whep_server.url("cam1", "sub"), whep_server.token)
     await viewer.wait_frames(5, within_s=20)
     (feed,) = whep_server.sources.feeds()
     assert feed.stream is StreamRole.SUB
@@ -167,7 +167,7 @@ async def test_a_camera_outage_stalls_the_viewer_which_resumes_when_the_camera_r
     async with start_whep_server(cameras) as server:
         viewer = WhepViewer(decode_every=1)
         try:
-            await viewer.connect(server.url("flaky"))
+            await viewer.connect(server.url("flaky"), server.token)
             await viewer.wait_frames(FPS, within_s=20)
             cameras.fault("flaky", outage_s)
             back_at = time.monotonic() + outage_s
@@ -205,7 +205,7 @@ async def test_h265_and_mjpeg_cameras_reach_two_viewers_each_through_one_shared_
         viewers = [WhepViewer() for _ in range(4)]
         try:
             for viewer, name in zip(viewers, ["hevc", "hevc", "mjpeg", "mjpeg"], strict=True):
-                await viewer.connect(server.url(name))
+                await viewer.connect(server.url(name), server.token)
             for viewer in viewers:
                 await viewer.wait_frames(2 * FPS, within_s=30)
             encoders = [p for p in _ffmpeg_children() if "libx264" in p.cmdline()]
@@ -235,8 +235,8 @@ async def test_stopping_the_service_closes_every_peer_and_leaves_no_ffmpeg(
 ) -> None:
     viewers = [WhepViewer(), WhepViewer()]
     async with start_whep_server(camsim_cameras) as server:
-        await viewers[0].connect(server.url("cam1"))
-        await viewers[1].connect(server.url("cam2", "sub"))
+        await viewers[0].connect(server.url("cam1"), server.token)
+        await viewers[1].connect(server.url("cam2", "sub"), server.token)
         for viewer in viewers:
             await viewer.wait_frames(5, within_s=20)
         sessions = server.service.sessions()

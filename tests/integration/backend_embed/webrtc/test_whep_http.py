@@ -1,4 +1,5 @@
-"""The WHEP endpoint's HTTP behaviour (RFC 9725) on 127.0.0.1: status codes, headers, sessions' lifecycle.
+"""The WHEP endpoint's HTTP behaviour (RFC 9725) on 127.0.0.1: status codes, headers, sessions' lifecycle,
+the bearer token every request but OPTIONS must carry.
 
 Real: aiohttp, aiortc peers, LiveSources. No camera: camera 1 is "recorded" (its feed is a silent
 recorder restream port, so no ffmpeg starts) and camera 2 has not been probed yet.
@@ -7,6 +8,7 @@ recorder restream port, so no ffmpeg starts) and camera 2 has not been probed ye
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Sequence
 
 import httpx
@@ -21,6 +23,8 @@ from backend_embed.webrtc.ice import peer_configuration, restricted_host_address
 from backend_embed.webrtc.service import LiveService
 
 CODECS = {1: "h264", 2: None}
+TOKEN = "whep-http-test-token-" + "t" * 22
+CHALLENGE = 'Bearer realm="vas-whep"'
 
 
 @pytest.fixture
@@ -39,7 +43,12 @@ async def service() -> AsyncIterator[LiveService]:
         codec_of=lambda camera_id, stream: CODECS.get(camera_id),
         idle_grace_s=0.2,
     )
-    live = LiveService(sources, allowed_origins=("http://console.example",), setup_timeout_s=1.5)
+    live = LiveService(
+        sources,
+        allowed_origins=("http://console.example",),
+        bearer_token=TOKEN,
+        setup_timeout_s=1.5,
+    )
     await live.start()
     try:
         yield live
@@ -69,6 +78,15 @@ async def _post(
 
 @pytest.fixture
 async def http(service: LiveService) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that sends the service's token with every request."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(base_url=service.base_url, headers=headers, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+async def anon(service: LiveService) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that sends no Authorization header (tests add their own)."""
     async with httpx.AsyncClient(base_url=service.base_url, timeout=10) as client:
         yield client
 
@@ -199,3 +217,111 @@ async def test_a_viewer_that_closes_its_peer_without_delete_ends_its_session(
     async with asyncio.timeout(5):
         while service.sessions():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("authorization", "challenge", "words"),
+    [
+        pytest.param(None, CHALLENGE, "needs its access token", id="missing"),
+        pytest.param("Basic dXNlcjpwYXNz", CHALLENGE, "needs its access token", id="basic-scheme"),
+        pytest.param(
+            "Bearer wrong-token", f'{CHALLENGE}, error="invalid_token"', "is not", id="wrong-token"
+        ),
+        pytest.param(
+            f"Bearer {TOKEN[:-1]}", f'{CHALLENGE}, error="invalid_token"', "is not", id="prefix"
+        ),
+    ],
+)
+@pytest.mark.parametrize("path", ["/whep/1/main", "/whep/99/main"], ids=["camera", "no-camera"])
+async def test_a_post_without_the_right_token_gets_401_with_a_bearer_challenge(
+    service: LiveService,
+    anon: httpx.AsyncClient,
+    path: str,
+    authorization: str | None,
+    challenge: str,
+    words: str,
+) -> None:
+    headers = {"Content-Type": "application/sdp"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+
+    response = await anon.post(path, content=await _offer(), headers=headers)
+
+    assert response.status_code == 401, "no 404 either: a caller without the token learns nothing"
+    assert response.headers["www-authenticate"] == challenge
+    assert response.headers["content-type"].startswith("text/plain")
+    assert words in response.text
+    assert TOKEN not in response.text
+    assert service.sessions() == []
+
+
+async def test_the_right_token_opens_a_session_whatever_the_schemes_case(
+    service: LiveService, anon: httpx.AsyncClient
+) -> None:
+    headers = {"Content-Type": "application/sdp", "Authorization": f"bearer {TOKEN}"}
+
+    response = await anon.post("/whep/1/main", content=await _offer(), headers=headers)
+
+    assert response.status_code == 201, response.text
+    assert len(service.sessions()) == 1
+
+
+async def test_a_delete_without_the_right_token_gets_401_and_the_session_stays_open(
+    service: LiveService, http: httpx.AsyncClient, anon: httpx.AsyncClient
+) -> None:
+    location = (await _post(http, "/whep/1/main", await _offer())).headers["location"]
+
+    missing = await anon.delete(location)
+    wrong = await anon.delete(location, headers={"Authorization": "Bearer nope"})
+
+    assert (missing.status_code, wrong.status_code) == (401, 401)
+    assert missing.headers["www-authenticate"] == CHALLENGE
+    assert wrong.headers["www-authenticate"] == f'{CHALLENGE}, error="invalid_token"'
+    (session,) = service.sessions()
+    assert session.connection_state != "closed"
+    assert (await http.delete(location)).status_code == 200
+    assert service.sessions() == []
+
+
+async def test_options_and_the_cors_preflight_need_no_token_and_a_401_keeps_cors(
+    anon: httpx.AsyncClient,
+) -> None:
+    origin = {"Origin": "http://console.example"}
+    preflight = await anon.options(
+        "/whep/1/main",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    session_options = await anon.options("/whep/session/abc")
+    refused = await anon.post("/whep/1/main", content="v=0", headers=origin)
+
+    assert preflight.status_code == 204
+    assert "Authorization" in preflight.headers["access-control-allow-headers"]
+    assert preflight.headers["access-control-allow-origin"] == "http://console.example"
+    assert session_options.status_code == 204
+    assert refused.status_code == 401
+    assert refused.headers["access-control-allow-origin"] == "http://console.example"
+    assert "WWW-Authenticate" in refused.headers["access-control-expose-headers"]
+
+
+async def test_refused_requests_are_logged_without_any_token(
+    anon: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    sent = "Bearer another-hosts-token-" + "z" * 20
+    caplog.set_level(logging.DEBUG)
+
+    await anon.post("/whep/1/main", content="v=0", headers={"Authorization": sent})
+    await anon.post("/whep/1/main", content="v=0")
+    await anon.delete("/whep/session/abc", headers={"Authorization": sent})
+
+    refused = [r for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refused) == 3, [r.getMessage() for r in caplog.records]
+    assert "wrong access token" in refused[0].getMessage()
+    assert "no access token" in refused[1].getMessage()
+    for record in caplog.records:
+        text = f"{record.getMessage()} {record.exc_text or ''}"
+        assert TOKEN not in text
+        assert sent.split()[1] not in text

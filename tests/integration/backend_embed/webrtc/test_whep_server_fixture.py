@@ -18,7 +18,7 @@ def test_a_client_on_another_loop_plays_from_the_threaded_server(
     async def watch() -> int:
         viewer = WhepViewer()
         try:
-            await viewer.connect(whep_server_thread.url("cam3", "sub"))
+            await viewer.connect(whep_server_thread.url("cam3", "sub"), whep_server_thread.token)
             frames = await viewer.wait_frames(10, within_s=20)
         finally:
             await viewer.close()

@@ -31,7 +31,7 @@ class ReceivedFrame:
 
 @dataclass
 class WhepViewer:
-    """One viewer. `await viewer.connect(url)`, then read `frames`; `await viewer.close()` at the end."""
+    """One viewer. `await viewer.connect(url, token)`, then read `frames`; `await viewer.close()` at the end."""
 
     decode_every: int = 5
     frames: list[ReceivedFrame] = field(default_factory=list)
@@ -41,12 +41,15 @@ class WhepViewer:
     answer_sdp: str = ""
     pc: RTCPeerConnection = field(default_factory=lambda: RTCPeerConnection(peer_configuration()))
     _url: str = ""
+    _auth: dict[str, str] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
     _new_frame: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def connect(self, url: str) -> None:
-        """POST an offer to the WHEP endpoint `url` and apply the answer; frames are read from then on."""
+    async def connect(self, url: str, bearer_token: str) -> None:
+        """POST an offer to the WHEP endpoint `url` (with the server's access token) and apply the
+        answer; frames are read from then on."""
         self._url = url
+        self._auth = {"Authorization": f"Bearer {bearer_token}"}
         self.pc.addTransceiver("video", direction="recvonly")
         self.pc.on("track", self._on_track)
         with restricted_host_addresses(LOOPBACK):
@@ -56,7 +59,7 @@ class WhepViewer:
             response = await http.post(
                 url,
                 content=self.pc.localDescription.sdp,
-                headers={"Content-Type": "application/sdp"},
+                headers={"Content-Type": "application/sdp", **self._auth},
             )
         assert response.status_code == 201, f"{response.status_code}: {response.text}"
         assert response.headers["content-type"].startswith("application/sdp")
@@ -118,7 +121,7 @@ class WhepViewer:
         try:
             if delete and self.location is not None:
                 async with httpx.AsyncClient(timeout=10) as http:
-                    status = (await http.delete(self.location)).status_code
+                    status = (await http.delete(self.location, headers=self._auth)).status_code
         finally:
             await self.pc.close()
             if self._task is not None:

@@ -22,6 +22,7 @@ pytestmark = [pytest.mark.requires_rtsp_server, pytest.mark.slow]
 FAST_RETRY = Backoff(initial_s=0.2, factor=2.0, max_s=1.0, jitter=0.2)
 OPTIONS = WhepOptions(ice_addresses=(LOOPBACK,), backoff=FAST_RETRY, first_frame_timeout_s=6.0)
 SOURCE_FPS = 25
+TOKEN = "peer-token-" + "p" * 32
 
 
 class StatusLog:
@@ -84,7 +85,7 @@ async def test_receives_frames_at_the_source_rate_with_the_cameras_timestamp(
     peer: WhepPeer,
 ) -> None:
     log = StatusLog()
-    session = WhepSession(peer.url("cam1"), (480, 270), log, OPTIONS)
+    session = WhepSession(peer.url("cam1"), (480, 270), log, OPTIONS, bearer_token=TOKEN)
     await session.start()
     try:
         await log.wait_state(LiveState.LIVE)
@@ -106,14 +107,20 @@ async def test_receives_frames_at_the_source_rate_with_the_cameras_timestamp(
     assert session.stats().bitrate_bps
 
 
-async def test_close_deletes_the_resource_and_closes_the_peer(peer: WhepPeer) -> None:
+async def test_close_deletes_the_resource_with_the_token_and_closes_the_peer(
+    peer: WhepPeer,
+) -> None:
     log = StatusLog()
-    session = WhepSession(peer.url("cam1"), (320, 180), log, OPTIONS)
+    session = WhepSession(peer.url("cam1"), (320, 180), log, OPTIONS, bearer_token=TOKEN)
     await session.start()
     await log.wait_state(LiveState.LIVE)
     assert len(peer.record.open) == 1
     await session.close()
     assert peer.record.deletes == ["1"]
+    assert peer.record.authorizations == [
+        ("POST", f"Bearer {TOKEN}"),
+        ("DELETE", f"Bearer {TOKEN}"),
+    ]
     assert peer.record.open == {}
     assert log.states[-1] is LiveState.CLOSED
     assert session.resource_url is not None
@@ -123,7 +130,9 @@ async def test_close_deletes_the_resource_and_closes_the_peer(peer: WhepPeer) ->
 
 async def test_reconnects_after_the_server_drops(peer: WhepPeer) -> None:
     log = StatusLog()
-    session = WhepSession(peer.url("cam1"), (320, 180), log, OPTIONS, random.Random(7))
+    session = WhepSession(
+        peer.url("cam1"), (320, 180), log, OPTIONS, random.Random(7), bearer_token=TOKEN
+    )
     await session.start()
     try:
         await log.wait_state(LiveState.LIVE)
@@ -147,7 +156,7 @@ async def test_reconnects_after_the_server_drops(peer: WhepPeer) -> None:
 async def test_a_refused_stream_goes_offline_at_once_and_keeps_retrying(peer: WhepPeer) -> None:
     peer.refuse["cam1"] = 404
     log = StatusLog()
-    session = WhepSession(peer.url("cam1"), (320, 180), log, OPTIONS)
+    session = WhepSession(peer.url("cam1"), (320, 180), log, OPTIONS, bearer_token=TOKEN)
     await session.start()
     try:
         offline = await log.wait_state(LiveState.OFFLINE)
@@ -165,7 +174,7 @@ async def test_an_unreachable_recorder_backs_off_then_goes_offline() -> None:
     log = StatusLog()
     url = f"http://{LOOPBACK}:9/whep/none"  # discard port: nothing listens
     options = WhepOptions(ice_addresses=(LOOPBACK,), backoff=FAST_RETRY, offline_after=3)
-    session = WhepSession(url, (320, 180), log, options, random.Random(1))
+    session = WhepSession(url, (320, 180), log, options, random.Random(1), bearer_token=TOKEN)
     await session.start()
     try:
         offline = await log.wait_state(LiveState.OFFLINE)
@@ -184,8 +193,9 @@ async def test_plays_the_recorders_live_service_and_a_second_viewer_starts_at_on
     """The product's WHEP service (LiveService, GOP cache): a viewer joining a running feed gets the
     cached GOP, so its first frame comes well before the camera's next keyframe (2 s GOP)."""
     first_log, second_log = StatusLog(), StatusLog()
-    first = WhepSession(whep_server.url("cam2", "sub"), (320, 180), first_log, OPTIONS)
-    second = WhepSession(whep_server.url("cam2", "sub"), (320, 180), second_log, OPTIONS)
+    url, token = whep_server.url("cam2", "sub"), whep_server.token
+    first = WhepSession(url, (320, 180), first_log, OPTIONS, bearer_token=token)
+    second = WhepSession(url, (320, 180), second_log, OPTIONS, bearer_token=token)
     await first.start()
     try:
         await first_log.wait_state(LiveState.LIVE)

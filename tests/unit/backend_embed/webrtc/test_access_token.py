@@ -1,5 +1,5 @@
 """The WHEP access token: created once 0600 and reused, refused when loose or damaged; header matching;
-a configured token is validated and never printed."""
+a configured token is validated and never printed; the live endpoint DTO hides it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from backend_embed.api import InvalidInputError
+from backend_embed.api import InvalidInputError, LiveCodecPath, LiveEndpoint, StreamRole
 from backend_embed.config import BackendConfig
 from backend_embed.webrtc.access_token import (
     TOKEN_FILE_NAME,
@@ -88,3 +88,15 @@ def test_a_configured_token_is_checked_and_left_out_of_the_config_repr(tmp_path:
     assert info.value.field == "live_token"
     with pytest.raises(InvalidInputError, match="may only hold"):
         BackendConfig.local(tmp_path, tmp_path, live_token=TOKEN + " x")
+
+
+def test_the_live_endpoint_repr_hides_the_token() -> None:
+    endpoint = LiveEndpoint(
+        1, StreamRole.MAIN, "http://127.0.0.1:8/whep/1/main", LiveCodecPath.PASSTHROUGH,
+        bearer_token=TOKEN,
+    )  # fmt: skip
+
+    assert TOKEN not in repr(endpoint)
+    assert TOKEN not in str(endpoint)
+    assert "whep/1/main" in repr(endpoint)
+    assert endpoint.bearer_token == TOKEN

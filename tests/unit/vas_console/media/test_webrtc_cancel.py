@@ -27,7 +27,9 @@ class _ReadyTrack(MediaStreamTrack):
 @pytest.mark.parametrize("steps", [0, 1, 2, 3], ids=lambda n: f"{n}-steps")
 async def test_a_cancel_that_arrives_with_a_frame_is_not_swallowed(steps: int) -> None:
     # Regression: asyncio.wait_for on 3.11 returned the frame and dropped the cancellation (gh-86296).
-    session = WhepSession("http://127.0.0.1:9/whep/x", (64, 36), lambda _status: None)
+    session = WhepSession(
+        "http://127.0.0.1:9/whep/x", (64, 36), lambda _status: None, bearer_token="t" * 43
+    )
     frame: asyncio.Future[VideoFrame] = asyncio.get_running_loop().create_future()
     waiting = asyncio.create_task(session._next_frame(_ReadyTrack(frame), 5.0))
     for _ in range(3):
