@@ -207,7 +207,7 @@ async def run(work: Path, args: argparse.Namespace) -> dict[str, float]:
             f"measured through {'BackendHost.take_*_snapshot' if taker.via_host else 'MediaServices'}"
         )
         sub = await host.live_endpoint(camera.id, StreamRole.SUB)
-        await viewer.connect(sub.whep_url)  # a tile shows the sub stream
+        await viewer.connect(sub.whep_url, sub.bearer_token)  # a tile shows the sub stream
         await viewer.wait_frames(10, within_s=20)
         await asyncio.sleep(
             2.5
