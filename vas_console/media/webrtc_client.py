@@ -38,6 +38,7 @@ from vas_console.media.live import (
     StatusCallback,
     fit_size,
 )
+from vas_console.media.rtp_frames import complete_frames_on_marker
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +190,7 @@ class WhepSession:
         resource: str | None = None
         try:
             transceiver = pc.addTransceiver("video", direction="recvonly")
+            complete_frames_on_marker(transceiver.receiver)
             _prefer_h264(transceiver)
             restrict_ice_addresses(pc, self._options.ice_addresses)
             await pc.setLocalDescription(await pc.createOffer())

@@ -1,0 +1,103 @@
+"""MarkerJitterBuffer: a frame goes to the decoder at its marked last packet, not at the next frame's first."""
+
+from __future__ import annotations
+
+from aiortc import RTCRtpReceiver
+from aiortc.jitterbuffer import JitterBuffer
+from aiortc.rtp import RtpPacket
+
+from vas_console.media.rtp_frames import MarkerJitterBuffer, complete_frames_on_marker
+
+TICKS = 3600  # 40 ms at 90 kHz
+
+
+def _packet(sequence: int, frame: int, *, last: bool) -> RtpPacket:
+    packet = RtpPacket(sequence_number=sequence, timestamp=frame * TICKS, marker=int(last))
+    packet._data = f"f{frame}s{sequence};".encode()  # type: ignore[attr-defined]
+    return packet
+
+
+def _frames_of(buffer: JitterBuffer, packets: list[RtpPacket]) -> list[tuple[int, bytes] | None]:
+    """What `add` released after each packet: (frame number, data) or None."""
+    released: list[tuple[int, bytes] | None] = []
+    for packet in packets:
+        _, frame = buffer.add(packet)
+        released.append(None if frame is None else (frame.timestamp // TICKS, frame.data))
+    return released
+
+
+def test_a_frame_is_released_at_its_marked_last_packet() -> None:
+    packets = [_packet(10, 0, last=False), _packet(11, 0, last=False), _packet(12, 0, last=True)]
+
+    released = _frames_of(MarkerJitterBuffer(512, is_video=True), packets)
+
+    assert released == [None, None, (0, b"f0s10;f0s11;f0s12;")]
+
+
+def test_aiortcs_own_buffer_waits_for_the_next_frame_which_is_the_latency_removed() -> None:
+    packets = [_packet(10, 0, last=False), _packet(11, 0, last=True), _packet(12, 1, last=True)]
+
+    assert _frames_of(JitterBuffer(512, is_video=True), packets) == [
+        None,
+        None,
+        (0, b"f0s10;f0s11;"),
+    ]
+    assert _frames_of(MarkerJitterBuffer(512, is_video=True), packets) == [
+        None,
+        (0, b"f0s10;f0s11;"),
+        (1, b"f1s12;"),
+    ]
+
+
+def test_a_missing_middle_packet_holds_the_frame_until_it_arrives() -> None:
+    buffer = MarkerJitterBuffer(512, is_video=True)
+    first, middle, last = (
+        _packet(20, 5, last=False),
+        _packet(21, 5, last=False),
+        _packet(22, 5, last=True),
+    )
+
+    assert _frames_of(buffer, [first, last]) == [None, None]
+    assert _frames_of(buffer, [middle]) == [(5, b"f5s20;f5s21;f5s22;")]
+
+
+def test_a_frame_without_a_marker_still_goes_when_the_next_one_starts() -> None:
+    packets = [_packet(40, 7, last=False), _packet(41, 7, last=False), _packet(42, 8, last=True)]
+
+    released = _frames_of(MarkerJitterBuffer(512, is_video=True), packets)
+
+    assert released == [None, None, (7, b"f7s40;f7s41;")]
+
+
+def test_consecutive_frames_each_go_at_their_own_marker_across_the_sequence_wrap() -> None:
+    buffer = MarkerJitterBuffer(512, is_video=True)
+    packets = [
+        _packet(65534, 1, last=False),
+        _packet(65535, 1, last=True),
+        _packet(0, 2, last=False),
+        _packet(1, 2, last=True),
+    ]
+
+    assert _frames_of(buffer, packets) == [
+        None,
+        (1, b"f1s65534;f1s65535;"),
+        None,
+        (2, b"f2s0;f2s1;"),
+    ]
+
+
+def test_a_video_receiver_gets_the_marker_buffer_and_keeps_it() -> None:
+    receiver = RTCRtpReceiver("video", transport=_NoTransport())  # type: ignore[arg-type]
+
+    complete_frames_on_marker(receiver)
+    complete_frames_on_marker(receiver)
+
+    buffer = receiver._RTCRtpReceiver__jitter_buffer  # type: ignore[attr-defined]
+    assert type(buffer) is MarkerJitterBuffer
+    assert buffer.capacity == 512
+
+
+class _NoTransport:
+    """RTCRtpReceiver only reads `transport.state` when it starts; it never starts here."""
+
+    state = "new"
