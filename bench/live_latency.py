@@ -43,7 +43,11 @@ os.environ["QT_API"] = "pyside6"
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from backend_embed.api import LiveCodecPath, LiveEndpoint, StreamRole  # noqa: E402
-from backend_embed.ffmpeg.command import RecorderCommand, restream_url  # noqa: E402
+from backend_embed.ffmpeg.command import (  # noqa: E402
+    RESTREAM_MUX_OPTIONS,
+    RecorderCommand,
+    restream_url,
+)
 from backend_embed.snapshots.live_capture import LiveCapture  # noqa: E402
 from backend_embed.streams.supervisor import StreamRecorder  # noqa: E402
 from camsim.config import CameraConfig  # noqa: E402
@@ -100,7 +104,9 @@ def old_design_argv(url: str, port: int) -> list[str]:
         "-map", "0:v:0", "-an",
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-profile:v", "baseline",
         "-pix_fmt", "yuv420p", "-g", str(GOP), "-b:v", "2000k",
-        "-f", "mpegts", restream_url(port),
+        # muxed as the project's restream, so the two paths differ only by the encode
+        "-f", "mpegts", *(arg for key, value in RESTREAM_MUX_OPTIONS.items() for arg in (f"-{key}", value)),
+        restream_url(port),
     ]  # fmt: skip
 
 
