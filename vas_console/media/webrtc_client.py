@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import random
@@ -10,6 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Final
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -38,9 +40,14 @@ from vas_console.media.live import (
     StatusCallback,
     fit_size,
 )
-from vas_console.media.rtp_frames import complete_frames_on_marker
+from vas_console.media.receiver_tuning import frames_waiting, tune_receiver
 
 logger = logging.getLogger(__name__)
+
+#: one thread scales every session's frames: swscale releases the GIL, so it runs beside the worker loop
+#: (which carries every session's RTP); more threads only fought the GUI thread for the GIL (a 16-tile
+#: wall's GUI stall p99 went from 27 to 115 ms with six)
+_SCALER: Final = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="frame-scaler")
 
 CaptureProbe = Callable[[VideoFrame], int | None]
 """Reads when the camera took a frame (epoch ms) from the frame itself, or None."""
@@ -120,6 +127,8 @@ class WhepSession:
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
         self._sequence = 0
+        #: decoded frames not shown because newer ones were already waiting (the reader was behind)
+        self.frames_skipped = 0
         self._received: deque[float] = deque()
         self._next_probe = 0.0
         self._latency_ms: float | None = None
@@ -190,7 +199,7 @@ class WhepSession:
         resource: str | None = None
         try:
             transceiver = pc.addTransceiver("video", direction="recvonly")
-            complete_frames_on_marker(transceiver.receiver)
+            tune_receiver(transceiver.receiver)
             _prefer_h264(transceiver)
             restrict_ice_addresses(pc, self._options.ice_addresses)
             await pc.setLocalDescription(await pc.createOffer())
@@ -249,7 +258,10 @@ class WhepSession:
                 frame = await self._next_frame(track, timeout)
                 if frame is None:
                     continue
-                self._deliver(frame)
+                if frames_waiting(track):  # behind (a GOP burst, a busy machine): only the newest
+                    self.frames_skipped += 1
+                    continue
+                await self._deliver(frame)
                 if self._status.state is not LiveState.LIVE:
                     logger.info(
                         "Live %s: first frame after %.0f ms",
@@ -274,21 +286,21 @@ class WhepSession:
             raise WhepError("the recorder ended the stream") from None
         return frame if isinstance(frame, VideoFrame) else None
 
-    def _deliver(self, frame: VideoFrame) -> None:
+    async def _deliver(self, frame: VideoFrame) -> None:
         now = time.time()
         width, height = fit_size((frame.width, frame.height), self._output)
-        image = self._reformatter.reformat(
-            frame, width, height, format="bgra", interpolation="BILINEAR"
+        # Scaled off this loop (see _SCALER): on a 16-tile wall the scaling had taken a third of it.
+        pixels, stride = await asyncio.get_running_loop().run_in_executor(
+            _SCALER, self._scale, frame, width, height
         )
-        plane = image.planes[0]
         capture_ms = self._probe(frame, now)
         self._sequence += 1
         self.slot.put(
             LiveFrame(
-                pixels=bytes(plane),
+                pixels=pixels,
                 width=width,
                 height=height,
-                stride=plane.line_size,
+                stride=stride,
                 source_width=frame.width,
                 source_height=frame.height,
                 media_time_s=frame.time,
@@ -300,6 +312,14 @@ class WhepSession:
         self._received.append(now)
         while self._received and now - self._received[0] > _FPS_WINDOW_S:
             self._received.popleft()
+
+    def _scale(self, frame: VideoFrame, width: int, height: int) -> tuple[bytes, int]:
+        """BGRX pixels of `frame` at `width` x `height`, and their stride (one session's frames in turn)."""
+        image = self._reformatter.reformat(
+            frame, width, height, format="bgra", interpolation="BILINEAR"
+        )
+        plane = image.planes[0]
+        return bytes(plane), plane.line_size
 
     def _probe(self, frame: VideoFrame, now: float) -> int | None:
         probe = self._options.capture_probe

@@ -1,4 +1,4 @@
-"""MarkerJitterBuffer: a frame goes to the decoder at its marked last packet, not at the next frame's first."""
+"""Receiver tuning: a frame goes to the decoder at its marked last packet; no bitrate estimation."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from aiortc import RTCRtpReceiver
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtp import RtpPacket
 
-from vas_console.media.rtp_frames import MarkerJitterBuffer, complete_frames_on_marker
+from vas_console.media.receiver_tuning import MarkerJitterBuffer, tune_receiver
 
 TICKS = 3600  # 40 ms at 90 kHz
 
@@ -86,15 +86,17 @@ def test_consecutive_frames_each_go_at_their_own_marker_across_the_sequence_wrap
     ]
 
 
-def test_a_video_receiver_gets_the_marker_buffer_and_keeps_it() -> None:
+def test_a_tuned_video_receiver_has_the_marker_buffer_and_no_bitrate_estimator() -> None:
     receiver = RTCRtpReceiver("video", transport=_NoTransport())  # type: ignore[arg-type]
+    assert receiver._RTCRtpReceiver__remote_bitrate_estimator is not None  # type: ignore[attr-defined]
 
-    complete_frames_on_marker(receiver)
-    complete_frames_on_marker(receiver)
+    tune_receiver(receiver)
+    tune_receiver(receiver)
 
     buffer = receiver._RTCRtpReceiver__jitter_buffer  # type: ignore[attr-defined]
     assert type(buffer) is MarkerJitterBuffer
     assert buffer.capacity == 512
+    assert receiver._RTCRtpReceiver__remote_bitrate_estimator is None  # type: ignore[attr-defined]
 
 
 class _NoTransport:

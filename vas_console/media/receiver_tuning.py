@@ -1,0 +1,98 @@
+"""Tune aiortc's video receiver for passed-through live video: frames go at their marker, no REMB.
+
+**Frames at their marker.** aiortc's `JitterBuffer` (1.x) reassembles a frame only once a packet with the *next* RTP timestamp
+arrives: every frame waits for the first packet of the one after it, one frame interval (40 ms at 25 fps)
+of latency on every picture. The sender marks the last packet of each frame (RFC 6184 §5.1 for H.264,
+aiortc's sender and browsers do), so a frame whose packets are all present up to the marked one is
+complete and can go at once. `MarkerJitterBuffer` does that and keeps aiortc's behaviour for everything
+else (loss, reordering, a frame without a marker).
+
+**No bandwidth estimation.** aiortc's receiver runs a remote bitrate estimator on every packet and sends
+a REMB report whenever it has a figure: on a 16-tile wall, thousands of RTCP packets a minute, each one
+encrypted here and decrypted by the recorder, for a sender that cannot act on them (it passes the camera's
+H.264 through; there is no encoder to slow down). Measured on `bench/live_grid.py`: a sixth of the
+console's worker loop went to those reports.
+
+aiortc has no hooks for either; `tune_receiver` replaces the receiver's private buffer and clears its
+private estimator right after the transceiver is created, before any packet arrives, and fails loudly if a
+newer aiortc renamed them (tests pin this).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Final
+
+from aiortc import MediaStreamTrack, RTCRtpReceiver
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+
+#: the receiver's own attributes (name-mangled `__jitter_buffer`, `__remote_bitrate_estimator`)
+_BUFFER_ATTRIBUTE: Final = "_RTCRtpReceiver__jitter_buffer"
+_ESTIMATOR_ATTRIBUTE: Final = "_RTCRtpReceiver__remote_bitrate_estimator"
+
+
+class MarkerJitterBuffer(JitterBuffer):
+    """A video jitter buffer that releases a frame at its marked last packet."""
+
+    def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
+        frame = super()._remove_frame(sequence_number)  # a frame closed by the next one's packet
+        if frame is not None:
+            return frame
+        return self._remove_marked_frame()
+
+    def _remove_marked_frame(self) -> JitterFrame | None:
+        """The oldest frame, if its packets are contiguous from the origin up to a marked one."""
+        origin = self._origin
+        if origin is None:
+            return None
+        timestamp: int | None = None
+        parts: list[bytes] = []
+        for count in range(self.capacity):
+            packet = self._packets[(origin + count) % self.capacity]
+            if packet is None:
+                return None  # a gap: wait for the missing packet (or aiortc's own rules)
+            if timestamp is None:
+                timestamp = packet.timestamp
+            elif packet.timestamp != timestamp:
+                return None  # handled by aiortc's path above
+            parts.append(packet._data)  # type: ignore[attr-defined]  # set by the receiver
+            if packet.marker:
+                self.remove(count + 1)
+                return JitterFrame(data=b"".join(parts), timestamp=timestamp)
+        return None
+
+
+def tune_receiver(receiver: RTCRtpReceiver) -> None:
+    """Give a video `receiver` a `MarkerJitterBuffer` and no bitrate estimator; call before its first packet.
+
+    Raises:
+        TypeError: this aiortc keeps its jitter buffer or estimator elsewhere (the workaround needs
+            updating).
+    """
+    current = getattr(receiver, _BUFFER_ATTRIBUTE, None)
+    if not isinstance(current, JitterBuffer):
+        raise TypeError("aiortc's RTCRtpReceiver has no jitter buffer where one was expected")
+    if not hasattr(receiver, _ESTIMATOR_ATTRIBUTE):
+        raise TypeError("aiortc's RTCRtpReceiver has no bitrate estimator where one was expected")
+    if not isinstance(current, MarkerJitterBuffer):
+        setattr(receiver, _BUFFER_ATTRIBUTE, MarkerJitterBuffer(current.capacity, is_video=True))
+    setattr(receiver, _ESTIMATOR_ATTRIBUTE, None)
+
+
+def frames_waiting(track: MediaStreamTrack) -> int:
+    """How many decoded frames a received track holds that its reader has not taken yet.
+
+    aiortc queues every decoded frame without bound; a reader that is behind (a burst of the GOP cache
+    at the start, a busy machine) uses this to skip straight to the newest instead of scaling frames
+    nobody will see.
+
+    Raises:
+        TypeError: this aiortc keeps the track's frames elsewhere (the workaround needs updating).
+    """
+    queue = getattr(track, "_queue", None)
+    if not isinstance(queue, asyncio.Queue):
+        raise TypeError("aiortc's remote track has no frame queue where one was expected")
+    return queue.qsize()
+
+
+__all__ = ["MarkerJitterBuffer", "frames_waiting", "tune_receiver"]
