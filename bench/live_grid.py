@@ -94,11 +94,32 @@ async def _endpoints(host: Any, ids: list[int]) -> list[dict[str, Any]]:
     return list(await asyncio.gather(*(one(i, s) for i in ids for s in STREAMS)))
 
 
-async def _answer(cameras: SimulatedCameras, names: list[str]) -> None:
-    """Answer `sessions` lines on stdin with a JSON object; return at `stop` or EOF."""
+def _relay_counts(host: Any) -> dict[str, list[int]]:
+    """Per live feed: frames its relay read from the ingest, and frames its viewers were sent and skipped.
+
+    Diagnostic only (private attributes): it tells frames the source never delivered from frames lost on
+    the way to the console.
+    """
+    service = host._media._live
+    counts: dict[str, list[int]] = {}
+    for feed, channel in service._channels.items():
+        tracks = list(channel.relay._tracks)
+        counts[f"{feed.camera_id}/{feed.stream.value}"] = [
+            channel.relay.frames_received,
+            sum(track.frames_sent for track in tracks),
+            sum(track.frames_dropped for track in tracks),
+        ]
+    return counts
+
+
+async def _answer(host: Any, cameras: SimulatedCameras, names: list[str]) -> None:
+    """Answer `sessions` and `relays` lines on stdin with a JSON object; return at `stop` or EOF."""
     while True:
-        line = await asyncio.to_thread(sys.stdin.readline)
-        if line.strip() != "sessions":
+        line = (await asyncio.to_thread(sys.stdin.readline)).strip()
+        if line == "relays":
+            print(json.dumps({"relays": _relay_counts(host)}), flush=True)
+            continue
+        if line != "sessions":
             return
         counts = {n: {s: cameras.sessions(n, s) for s in ("main", "sub")} for n in names}
         print(json.dumps({"sessions": counts}), flush=True)
@@ -125,7 +146,7 @@ async def serve(count: int) -> None:
             ids = await _start_recording(host, cameras, names)
             endpoints = await _endpoints(host, ids)
             print(json.dumps({"endpoints": endpoints, "pid": os.getpid()}), flush=True)
-            await _answer(cameras, names)
+            await _answer(host, cameras, names)
         finally:
             await host.stop()
             await asyncio.to_thread(cameras.stop)
@@ -220,6 +241,10 @@ class Figures:
     packets_lost: int
     packets_received: int
     reconnects: int
+    #: decoded frames the console did not scale because newer ones were already waiting
+    skipped: int
+    #: per sub feed at the recorder side: frames per second its relay read, sent to viewers, skipped
+    relay_fps: dict[str, list[float]]
 
 
 async def until(predicate: Any, timeout_s: float, what: str) -> None:
@@ -254,8 +279,10 @@ async def measure_window(wall: Any, monitor: Any, side: RecorderSide, seconds: f
     tiles = [t for t in wall.tiles if t.camera_name is not None]
     painted = [t.painted_frames for t in tiles]
     written = [s.slot.stats().written for s in wall.feeds.sessions()]
+    skipped = sum(getattr(s, "frames_skipped", 0) for s in wall.feeds.sessions())
     cpu, recorder_cpu, started = own_cpu_seconds(), side.cpu_seconds(), time.monotonic()
     threads = thread_cpu_seconds()
+    relays = (await side.ask("relays"))["relays"]
     psutil.cpu_percent()  # starts the machine-wide measurement
     monitor.reset()
     await asyncio.sleep(seconds)
@@ -263,6 +290,7 @@ async def measure_window(wall: Any, monitor: Any, side: RecorderSide, seconds: f
     stalls = monitor.stats()
     machine = psutil.cpu_percent() / 100 * (psutil.cpu_count() or 1)
     after = thread_cpu_seconds()
+    relays_after = (await side.ask("relays"))["relays"]
     by_thread = {k: (v - threads.get(k, 0.0)) / wall_s for k, v in after.items()}
     figures = Figures(
         seconds=wall_s,
@@ -282,6 +310,12 @@ async def measure_window(wall: Any, monitor: Any, side: RecorderSide, seconds: f
         packets_lost=sum(s.stats().packets_lost for s in wall.feeds.sessions()),
         packets_received=sum(s.stats().packets_received for s in wall.feeds.sessions()),
         reconnects=sum(getattr(s, "attempts", 1) - 1 for s in wall.feeds.sessions()),
+        skipped=sum(getattr(s, "frames_skipped", 0) for s in wall.feeds.sessions()) - skipped,
+        relay_fps={
+            feed: [(n - before) / wall_s for n, before in zip(counts, relays[feed], strict=True)]
+            for feed, counts in relays_after.items()
+            if feed in relays and feed.endswith("/sub")
+        },
     )
     return figures
 
@@ -339,9 +373,17 @@ def summarise(figures: Figures) -> str:
     print(f"painted fps per tile: min {min(tiles):.1f}, max {max(tiles):.1f}")
     received = figures.session_fps
     print(f"received fps per session: min {min(received):.1f}, max {max(received):.1f}")
+    if figures.relay_fps:
+        read, sent, skipped = ([fps[i] for fps in figures.relay_fps.values()] for i in range(3))
+        print(
+            f"recorder side, sub feeds: the ingest delivered {min(read):.1f}-{max(read):.1f} fps "
+            f"(the simulator's rate under this load), sent {min(sent):.1f}-{max(sent):.1f}, "
+            f"skipped by slow viewers {max(skipped):.1f} fps at most"
+        )
     total = figures.packets_lost + figures.packets_received
     print(f"RTP packets lost: {figures.packets_lost} of {total} (sessions' current connections)")
     print(f"reconnects since the tiles started: {figures.reconnects}")
+    print(f"decoded frames skipped because newer ones waited (console behind): {figures.skipped}")
     print(f"console CPU {figures.console_cores:.2f} cores, RSS {figures.rss_mb:.0f} MB")
     threads = sorted(figures.threads.items(), key=lambda item: -item[1])
     print("console threads: " + ", ".join(f"{name} {cores:.2f}" for name, cores in threads))
