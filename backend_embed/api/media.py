@@ -26,6 +26,9 @@ class LiveEndpoint:
             smallest stream at least as large as a tile.
         bearer_token: the serving host's access token, to send as `Authorization: Bearer <token>` with
             the POST and the DELETE. A secret: `repr` leaves it out; never log or show it.
+        warm: the host reads this stream already and holds its newest GOP, so a new viewer's first
+            picture comes at once; otherwise the first picture may wait up to one GOP for a keyframe.
+            A snapshot of the moment the endpoint was asked for.
     """
 
     camera_id: int
@@ -35,6 +38,7 @@ class LiveEndpoint:
     width: int | None = None
     height: int | None = None
     bearer_token: str = field(kw_only=True, repr=False)
+    warm: bool = field(default=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

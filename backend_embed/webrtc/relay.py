@@ -252,6 +252,12 @@ class LiveRelay:
     def timeline_resets(self) -> int:
         return self._timeline.resets
 
+    def has_fresh_gop(self, max_age_ms: int = 2000) -> bool:
+        """True when a new viewer would get a picture at once: a GOP is cached and its newest frame is recent."""
+        if not self._use_cache or self._cache.size == 0:
+            return False
+        return time.time_ns() // 1_000_000 - self._newest_arrival_ms <= max_age_ms
+
     def cached_gop(self) -> CachedGop | None:
         """The newest GOP for a still (snapshots), or None before the first keyframe since (re)opening."""
         frames = self._cache.frames()

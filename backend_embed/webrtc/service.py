@@ -198,6 +198,13 @@ class LiveService:
             width=width,
             height=height,
             bearer_token=self._bearer_token,
+            warm=self._warm(camera_id, stream),
+        )
+
+    def _warm(self, camera_id: int, stream: StreamRole) -> bool:
+        return any(
+            feed.camera_id == camera_id and feed.stream is stream and channel.relay.has_fresh_gop()
+            for feed, channel in self._channels.items()
         )
 
     async def open_session(self, camera_id: int, stream: StreamRole, offer_sdp: str) -> WhepSession:

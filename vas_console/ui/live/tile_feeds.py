@@ -28,6 +28,9 @@ from vas_console.ui.live.video_tile import VideoTile
 logger = logging.getLogger(__name__)
 
 _STREAM_ORDER = (StreamRole.SUB, StreamRole.MAIN)
+#: tiles that may start on a warm stream other than their own at once: each decodes a main stream for up
+#: to a GOP, and a whole 4x4 wall doing it together overloaded a 2-core machine (bench/live_grid.py)
+MAX_BRIDGES = 4
 
 
 class _StatusRelay(QObject):
@@ -73,6 +76,21 @@ class _Feed:
     connecting: asyncio.Task[None] | None = (
         None  # fetching endpoints and starting the first session
     )
+    bridging: bool = False  # shown from a warm stream until its own stream is live
+
+
+def _warm_bridge(
+    endpoints: dict[StreamRole, LiveEndpoint], wanted: StreamRole
+) -> StreamRole | None:
+    """Another stream to show first because the host has its picture ready and not `wanted`'s, or None.
+
+    A recorded camera's main stream is kept warm by the host (decision 22); its sub stream starts cold
+    and would show nothing until the camera's next keyframe (up to a GOP, often 2 s). The tile then shows
+    the main stream at once and switches to the sub stream as soon as that is live (make before break).
+    """
+    if endpoints[wanted].warm:
+        return None
+    return next((role for role, e in endpoints.items() if role is not wanted and e.warm), None)
 
 
 def _sizes(endpoints: dict[StreamRole, LiveEndpoint]) -> StreamSizes:
@@ -86,8 +104,10 @@ class TileFeeds(QObject):
     worker loop; their statuses come back through a queued relay and go to their tile.
 
     Switching streams: when a tile's size crosses the sub stream's size, a session for the other stream
-    starts beside the shown one and replaces it once it is live (no black tile meanwhile); if it fails
-    first it is dropped and the tile keeps its picture.
+    starts beside the shown one and replaces it once it is live (no black tile meanwhile); if it goes
+    offline first it is dropped and the tile keeps its picture. A tile whose stream is cold while the
+    camera's other stream is warm (`LiveEndpoint.warm`) starts on the warm one and switches the same way
+    (at most `MAX_BRIDGES` tiles at a time).
 
     Failure policy: a `BackendError` while fetching endpoints shows the tile offline with its
     `user_message`; everything else goes to `tasks` (logged with its traceback).
@@ -149,11 +169,20 @@ class TileFeeds(QObject):
         if tile is None:
             return  # the tile was released or given another camera meanwhile
         stream = choose_stream(tile.device_size(), _sizes(feed.endpoints))
-        run = self._new_run(tile, feed, stream)
+        bridging = sum(1 for shown in self._feeds.values() if shown.bridging)
+        bridge = _warm_bridge(feed.endpoints, stream) if bridging < MAX_BRIDGES else None
+        feed.bridging = bridge is not None
+        run = self._new_run(tile, feed, bridge or stream)
         feed.active = run
         tile.set_feed(run.session.slot, run.session.stats)
-        tile.set_stream(stream.value)
+        tile.set_stream(run.stream.value)
         await self._worker.call(run.session.start())
+        shown = self._tile_of(feed)
+        if bridge is not None and shown is not None:
+            # shown at once from the warm stream; the stream that suits the tile takes over when live
+            logger.debug("Tile %d: %s starts on the warm %s stream", shown.index, feed.camera.name,
+                         bridge)  # fmt: skip
+            self.refit(shown)
 
     async def stop(self, tile: VideoTile) -> None:
         """Close the tile's sessions; the tile keeps its widgets (the caller empties or reuses it)."""
@@ -280,9 +309,12 @@ class TileFeeds(QObject):
             self._on_pending_status(feed, run, status)
 
     def _on_pending_status(self, feed: _Feed, run: _Run, status: LiveStatus) -> None:
-        if status.state in (LiveState.CONNECTING, LiveState.CLOSED):
+        # a reconnecting session retries by itself (a busy recorder may time out one offer); the tile
+        # keeps its picture meanwhile
+        if status.state in (LiveState.CONNECTING, LiveState.RECONNECTING, LiveState.CLOSED):
             return
         feed.pending = None
+        feed.bridging = False
         if status.state is not LiveState.LIVE:
             logger.info("Tile %d: %s stream failed (%s)", run.tile.index, run.stream, status.reason)
             self.tasks.start(self._close(run), name="close live session")

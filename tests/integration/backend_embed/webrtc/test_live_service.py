@@ -91,12 +91,16 @@ async def test_a_second_viewer_starts_from_the_gop_cache_well_before_the_next_ke
     whep_server: WhepServer,
 ) -> None:
     first, second = WhepViewer(), WhepViewer()
+    camera_id = whep_server.camera_id("cam2")
+    cold = await whep_server.service.endpoint(camera_id, StreamRole.MAIN)
     try:
         await first.connect(whep_server.url("cam2"), whep_server.token)
         await first.wait_frames(FPS, within_s=20)
         relay = _relay(whep_server, "cam2")
         # join late in the GOP: the cache is at its largest, the next keyframe still a second away
         await _wait_until(lambda: 25 <= relay.cached_frames <= 30, within_s=5)
+        warm = await whep_server.service.endpoint(camera_id, StreamRole.MAIN)
+        other = await whep_server.service.endpoint(camera_id, StreamRole.SUB)
         await second.connect(whep_server.url("cam2"), whep_server.token)
         await second.wait_frames(1, within_s=5)
         sessions = whep_server.cameras.sessions("cam2")
@@ -107,6 +111,8 @@ async def test_a_second_viewer_starts_from_the_gop_cache_well_before_the_next_ke
 
     assert second.first_frame_s() < 0.7, f"first frame after {second.first_frame_s():.3f} s"
     assert tracks[1].first_frame_cached
+    # the endpoint tells a console which stream would show a picture at once
+    assert (cold.warm, warm.warm, other.warm) == (False, True, False)
     assert sessions == 1, "two viewers must share the one RTSP session"
 
 
