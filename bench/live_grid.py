@@ -79,6 +79,17 @@ async def _start_recording(host: Any, cameras: SimulatedCameras, names: list[str
     raise TimeoutError(f"recorders not all recording: {states}")
 
 
+async def _until_main_streams_warm(host: Any, ids: list[int], timeout_s: float = 15.0) -> None:
+    """Wait until the host holds every main stream's newest GOP, as after recording a while (decision 22)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        endpoints = [await host.live_endpoint(i, StreamRole.MAIN) for i in ids]
+        if all(e.warm for e in endpoints):
+            return
+        await asyncio.sleep(0.5)
+    print("warning: not every main stream was warm; tiles start cold", file=sys.stderr)
+
+
 async def _endpoints(host: Any, ids: list[int]) -> list[dict[str, Any]]:
     async def one(camera_id: int, stream: StreamRole) -> dict[str, Any]:
         endpoint = await host.live_endpoint(camera_id, stream)
@@ -87,6 +98,7 @@ async def _endpoints(host: Any, ids: list[int]) -> list[dict[str, Any]]:
             "stream": stream.value,
             "url": endpoint.whep_url,
             "token": endpoint.bearer_token,  # to the parent over its own pipe
+            "warm": endpoint.warm,
             "width": endpoint.width,
             "height": endpoint.height,
         }
@@ -144,6 +156,7 @@ async def serve(count: int) -> None:
         try:
             await host.start()
             ids = await _start_recording(host, cameras, names)
+            await _until_main_streams_warm(host, ids)
             endpoints = await _endpoints(host, ids)
             print(json.dumps({"endpoints": endpoints, "pid": os.getpid()}), flush=True)
             await _answer(host, cameras, names)
@@ -218,7 +231,7 @@ def seed_backend(endpoints: list[dict[str, Any]]) -> Any:
         camera_id, stream = local[e["camera_id"]], StreamRole(e["stream"])
         backend.live_endpoints[(camera_id, stream)] = LiveEndpoint(
             camera_id, stream, e["url"], LiveCodecPath.PASSTHROUGH, e["width"], e["height"],
-            bearer_token=e["token"],
+            bearer_token=e["token"], warm=e["warm"],
         )  # fmt: skip
     return backend
 
@@ -350,8 +363,17 @@ async def watch(side: RecorderSide, args: argparse.Namespace, root: Path) -> Fig
 
         await until(all_live, 60, "every tile to be live")
         print(f"all {args.cameras} tiles live after {time.monotonic() - started:.1f} s")
-        streams = {str(wall.feeds.stream_of(t)) for t in wall.tiles[: args.cameras]}
-        print(f"tiles {wall.tiles[0].width()}x{wall.tiles[0].height()} px, streams {streams}")
+
+        def all_on_sub() -> bool:  # a tile may start on the warm main stream (LiveEndpoint.warm)
+            return all(
+                wall.feeds.stream_of(t) is StreamRole.SUB for t in wall.tiles[: args.cameras]
+            )
+
+        await until(all_on_sub, 60, "every tile to play its sub stream")
+        print(
+            f"all {args.cameras} tiles on their sub streams after {time.monotonic() - started:.1f} s"
+        )
+        print(f"tiles {wall.tiles[0].width()}x{wall.tiles[0].height()} px")
         await asyncio.sleep(args.warmup)
         return await measure_window(wall, monitor, side, args.seconds)
     finally:
