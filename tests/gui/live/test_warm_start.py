@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from backend_embed.api import Camera, StreamRole
-from tests.gui.live.conftest import whep_url
+from tests.gui.live.conftest import SUB_SIZE, whep_url
 from tests.gui.live.test_live_wall import drop_camera, wait_live
 from tests.helpers.fake_backend import FakeBackend
 from tests.helpers.live_fakes import FakeSessionFactory
-from vas_console.core.layouts import LayoutKind
+from vas_console.core.layouts import SWITCH_BACK_MARGIN, LayoutKind
 from vas_console.media.live import LiveState, LiveStatus
 from vas_console.ui.live.live_wall import LiveWall
 from vas_console.ui.live.tile_feeds import MAX_BRIDGES
@@ -44,7 +45,7 @@ def test_a_small_tile_shows_the_warm_main_stream_first_then_switches_to_its_sub_
     assert first.output_size == tile.device_size(), "the bridge is scaled to the small tile"
 
 
-def test_the_bridge_stays_on_screen_when_the_tiles_own_stream_fails(
+def test_the_bridge_stays_on_screen_while_the_tiles_own_stream_is_offline_and_hands_over_later(
     qtbot: QtBot,
     wall: LiveWall,
     fake_backend: FakeBackend,
@@ -60,10 +61,89 @@ def test_the_bridge_stays_on_screen_when_the_tiles_own_stream_fails(
     drop_camera(tile, cameras[1].id)
 
     wait_live(qtbot, tile)
-    qtbot.waitUntil(lambda: len(sessions.sessions) == 2 and sessions.sessions[1].closed)
+    qtbot.waitUntil(lambda: len(sessions.sessions) == 2 and sessions.sessions[1].started)
+    bridge, own = sessions.sessions
+    qtbot.wait(50)  # the OFFLINE status has come back to the GUI thread
     assert wall.feeds.stream_of(tile) is StreamRole.MAIN
     assert tile.status is not None
     assert tile.status.state is LiveState.LIVE
+    assert not own.closed, "the tile's own session keeps retrying in the background"
+
+    own.report(LiveStatus(LiveState.LIVE))  # the sub stream is back
+
+    qtbot.waitUntil(lambda: wall.feeds.stream_of(tile) is StreamRole.SUB)
+    qtbot.waitUntil(lambda: bridge.closed)
+
+
+def test_a_tile_just_under_the_sub_streams_size_leaves_the_bridge_too(
+    qtbot: QtBot,
+    wall: LiveWall,
+    fake_backend: FakeBackend,
+    cameras: list[Camera],
+    sessions: FakeSessionFactory,
+) -> None:
+    # between the hysteresis margin and the sub stream's size, a tile *on* the main stream keeps it;
+    # a tile merely bridged there must not
+    _warm(fake_backend, cameras[0], StreamRole.MAIN)
+    tile = wall.tiles[0]  # 2x2
+    width, height = tile.device_size()
+    enlargement = min(width / SUB_SIZE[0], height / SUB_SIZE[1])
+    assert SWITCH_BACK_MARGIN < enlargement <= 1.0, (
+        f"the tile ({width}x{height}) must be in the band"
+    )
+    drop_camera(tile, cameras[0].id)
+
+    qtbot.waitUntil(lambda: wall.feeds.stream_of(tile) is StreamRole.SUB)
+    qtbot.waitUntil(lambda: len(sessions.open()) == 1)
+
+
+def test_a_bridged_tile_maximised_onto_its_warm_stream_frees_its_bridge(
+    qtbot: QtBot,
+    wall: LiveWall,
+    fake_backend: FakeBackend,
+    cameras: list[Camera],
+    sessions: FakeSessionFactory,
+) -> None:
+    dropped = _warm_cameras_whose_sub_streams_hang(fake_backend, cameras, sessions, MAX_BRIDGES + 1)
+    wall.set_layout(LayoutKind.GRID_4X4)
+    for index, camera in enumerate(dropped[:MAX_BRIDGES]):
+        drop_camera(wall.tiles[index], camera.id)
+        qtbot.waitUntil(lambda i=index: wall.feeds.stream_of(wall.tiles[i]) is StreamRole.MAIN)
+    first = wall.tiles[0]
+    own = next(s for s in sessions.sessions if s.url == whep_url(dropped[0].id, StreamRole.SUB))
+    qtbot.mouseDClick(first, Qt.MouseButton.LeftButton)  # maximised: the main stream is its own now
+    assert wall.state.maximised == 0
+    qtbot.waitUntil(
+        lambda: own.closed
+    )  # refitted (debounced): the sub stream is not wanted any more
+    qtbot.mouseDClick(first, Qt.MouseButton.LeftButton)
+    assert wall.state.maximised is None
+
+    drop_camera(wall.tiles[MAX_BRIDGES], dropped[MAX_BRIDGES].id)
+
+    qtbot.waitUntil(lambda: wall.feeds.stream_of(wall.tiles[MAX_BRIDGES]) is not None)
+    assert wall.feeds.stream_of(wall.tiles[MAX_BRIDGES]) is StreamRole.MAIN, (
+        "a bridge slot was free"
+    )
+
+
+def _warm_cameras_whose_sub_streams_hang(
+    backend: FakeBackend, cameras: list[Camera], sessions: FakeSessionFactory, count: int
+) -> list[Camera]:
+    """`count` cameras whose main streams are warm and whose sub streams stay connecting."""
+    extra = [backend.seed_camera(f"Dock {n}") for n in range(max(0, count - len(cameras)))]
+    chosen = [*cameras, *extra][:count]
+    for camera in chosen:
+        for stream in (StreamRole.SUB, StreamRole.MAIN):
+            template = backend.live_endpoints[(cameras[0].id, stream)]
+            backend.live_endpoints[(camera.id, stream)] = replace(
+                template,
+                camera_id=camera.id,
+                whep_url=whep_url(camera.id, stream),
+                warm=stream is StreamRole.MAIN,
+            )
+        sessions.initial[whep_url(camera.id, StreamRole.SUB)] = LiveStatus(LiveState.CONNECTING)
+    return chosen
 
 
 def test_without_a_warm_stream_a_small_tile_opens_only_its_sub_stream(
@@ -85,20 +165,8 @@ def test_at_most_max_bridges_tiles_start_on_a_warm_stream_at_once(
     cameras: list[Camera],
     sessions: FakeSessionFactory,
 ) -> None:
-    extra = [fake_backend.seed_camera(f"Dock {n}") for n in range(MAX_BRIDGES)]
-    for camera in [*cameras, *extra]:
-        for stream in (StreamRole.SUB, StreamRole.MAIN):
-            template = fake_backend.live_endpoints[(cameras[0].id, stream)]
-            fake_backend.live_endpoints[(camera.id, stream)] = replace(
-                template,
-                camera_id=camera.id,
-                whep_url=whep_url(camera.id, stream),
-                warm=stream is StreamRole.MAIN,
-            )
-        # the sub streams keep connecting: a bridge lasts until the test ends
-        sessions.initial[whep_url(camera.id, StreamRole.SUB)] = LiveStatus(LiveState.CONNECTING)
+    dropped = _warm_cameras_whose_sub_streams_hang(fake_backend, cameras, sessions, MAX_BRIDGES + 3)
     wall.set_layout(LayoutKind.GRID_4X4)
-    dropped = [*cameras, *extra]
     for index, camera in enumerate(dropped):
         drop_camera(wall.tiles[index], camera.id)
         qtbot.waitUntil(lambda i=index: wall.feeds.stream_of(wall.tiles[i]) is not None)

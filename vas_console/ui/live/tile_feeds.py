@@ -221,7 +221,11 @@ class TileFeeds(QObject):
         for run in (feed.active, feed.pending):
             if run is not None:
                 run.session.set_output_size(*size)
-        wanted = choose_stream(size, _sizes(feed.endpoints), current=feed.active.stream)
+        # a bridge is a stand-in, not a choice: no hysteresis keeps the tile on it
+        current = None if feed.bridging else feed.active.stream
+        wanted = choose_stream(size, _sizes(feed.endpoints), current=current)
+        if wanted == feed.active.stream:
+            feed.bridging = False  # e.g. maximised meanwhile: the warm stream is now the tile's own
         pending = feed.pending
         if pending is not None and pending.stream != wanted:
             feed.pending = None
@@ -312,6 +316,12 @@ class TileFeeds(QObject):
         # a reconnecting session retries by itself (a busy recorder may time out one offer); the tile
         # keeps its picture meanwhile
         if status.state in (LiveState.CONNECTING, LiveState.RECONNECTING, LiveState.CLOSED):
+            return
+        if status.state is LiveState.OFFLINE and feed.bridging:
+            # the tile's own stream is unavailable for now: it keeps retrying in the background and
+            # takes over when it comes back; the tile stays on the warm stream meanwhile
+            logger.info("Tile %d: %s stream offline (%s); staying on the %s stream", run.tile.index,
+                        run.stream, status.reason, feed.active.stream if feed.active else "?")  # fmt: skip
             return
         feed.pending = None
         feed.bridging = False
