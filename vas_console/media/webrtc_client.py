@@ -287,12 +287,12 @@ class WhepSession:
         return frame if isinstance(frame, VideoFrame) else None
 
     async def _deliver(self, frame: VideoFrame) -> None:
-        now = time.time()
         width, height = fit_size((frame.width, frame.height), self._output)
         # Scaled off this loop (see _SCALER): on a 16-tile wall the scaling had taken a third of it.
         pixels, stride = await asyncio.get_running_loop().run_in_executor(
             _SCALER, self._scale, frame, width, height
         )
+        now = time.time()  # when the frame is ready to paint, the scaler's queue included
         capture_ms = self._probe(frame, now)
         self._sequence += 1
         self.slot.put(
