@@ -33,30 +33,39 @@ def _video_pes_lengths(ts: bytes) -> list[int]:
     return lengths
 
 
-def _restream_ts(tmp_path: Path, options: dict[str, str]) -> bytes:
+def _restream_ts(tmp_path: Path, options: dict[str, str], *, tee: bool = False) -> bytes:
+    """2 s of H.264 muxed as the restream is: `-f mpegts` (live-only restream) or a tee slave (recorder)."""
     out = tmp_path / "restream.ts"
-    mux = [arg for key, value in options.items() for arg in (f"-{key}", value)]
+    if tee:
+        listed = ":".join(f"{key}={value}" for key, value in {"f": "mpegts", **options}.items())
+        output = ["-f", "tee", f"[{listed}]{out}"]
+    else:
+        output = ["-f", "mpegts", *(a for k, v in options.items() for a in (f"-{k}", v)), str(out)]
     argv = [
         require_binary("ffmpeg"), "-hide_banner", "-loglevel", "error",
         "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=2",
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25",
-        "-f", "mpegts", *mux, str(out),
+        "-map", "0:v", *output,
     ]  # fmt: skip
     subprocess.run(argv, check=True, timeout=60)
     return out.read_bytes()
 
 
+@pytest.mark.parametrize("tee", [False, True], ids=["live-only restream", "recorder tee slave"])
 def test_restream_frames_carry_their_pes_length_so_a_reader_need_not_wait_for_the_next(
-    tmp_path: Path,
+    tmp_path: Path, tee: bool
 ) -> None:
-    lengths = _video_pes_lengths(_restream_ts(tmp_path, RESTREAM_MUX_OPTIONS))
+    lengths = _video_pes_lengths(_restream_ts(tmp_path, RESTREAM_MUX_OPTIONS, tee=tee))
 
     assert len(lengths) == 50
     # keyframes of a large picture may exceed 16 bits and go without; every delta frame has its length
     assert sum(1 for length in lengths if length > 0) >= 48
 
 
-def test_ffmpeg_default_omits_the_length_which_is_what_the_options_are_for(tmp_path: Path) -> None:
-    lengths = _video_pes_lengths(_restream_ts(tmp_path, {}))
+@pytest.mark.parametrize("tee", [False, True], ids=["live-only restream", "recorder tee slave"])
+def test_ffmpeg_default_omits_the_length_which_is_what_the_options_are_for(
+    tmp_path: Path, tee: bool
+) -> None:
+    lengths = _video_pes_lengths(_restream_ts(tmp_path, {}, tee=tee))
 
     assert set(lengths) == {0}
