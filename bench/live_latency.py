@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import socket
@@ -254,14 +255,61 @@ async def measure_project(wall: LiveWall, seconds: float, colds: int, warms: int
     return Result(samples, Samples(), cold_ms, warm_ms, 0.0)
 
 
+async def small_tile_first_paint(
+    wall: LiveWall, backend: FakeBackend, server: WhepServer, worker: LoopThread
+) -> None:
+    """A 4x4 tile (smaller than the sub stream) dropped on camera 1, whose sub stream nobody watches:
+    first paint without the warm bridge, then with it (the endpoints as the service gives them)."""
+
+    async def refresh(bridge: bool) -> bool:
+        for stream, (width, height) in (
+            (StreamRole.MAIN, (1280, 720)),
+            (StreamRole.SUB, (640, 360)),
+        ):
+            endpoint = await worker.call(
+                server.service.endpoint(1, stream, width=width, height=height)
+            )
+            backend.live_endpoints[(1, stream)] = dataclasses.replace(
+                endpoint, warm=endpoint.warm and bridge
+            )
+        return backend.live_endpoints[(1, StreamRole.MAIN)].warm
+
+    wall.set_layout(LayoutKind.GRID_4X4)
+    await refresh(bridge=False)
+    plain = await first_paint_ms(wall, 1)
+    await empty_tile(wall, IDLE_GRACE_S + 2.0)  # the sub feed closes: cold again
+    main_warm = await refresh(bridge=True)
+    started = time.time()
+    bridged = await first_paint_ms(wall, 1)
+    await until(
+        lambda: wall.feeds.stream_of(wall.tiles[0]) is StreamRole.SUB, 20.0, "the sub stream"
+    )
+    own = (time.time() - started) * 1000.0
+    await empty_tile(wall, 0.0)
+    size = "x".join(map(str, wall.tiles[0].device_size()))
+    print(
+        f"first frame, small tile ({size}) on a cold sub stream: {plain:.0f} ms without the warm "
+        f"bridge; {bridged:.0f} ms with it (main stream warm: {main_warm}), on its own sub stream "
+        f"after {own:.0f} ms"
+    )
+
+
 async def measure(
-    wall: LiveWall, cameras: SimulatedCameras, ports: dict[int, int], args: argparse.Namespace
+    wall: LiveWall,
+    backend: FakeBackend,
+    server: WhepServer,
+    worker: LoopThread,
+    cameras: SimulatedCameras,
+    ports: dict[int, int],
+    args: argparse.Namespace,
 ) -> Result:
     wall.show()
     await wall.restore()
     wall.set_layout(LayoutKind.SINGLE)
     wall.resize(WALL_SIZE[0], WALL_SIZE[1] + wall.toolbar.sizeHint().height())
     result = await measure_project(wall, args.seconds, args.colds, args.warms)
+    await small_tile_first_paint(wall, backend, server, worker)
+    wall.set_layout(LayoutKind.SINGLE)
     with old_design_encoder(cameras.url(OLD), ports[2]):
         await asyncio.sleep(ENCODER_WARMUP_S)  # past the encoder's start-up backlog, as in service
         result.old, result.old_cold_ms = await latency_window(wall, 2, args.seconds)
@@ -286,9 +334,9 @@ async def run(args: argparse.Namespace) -> Result:
                         recorder_side(cameras, root / "recordings", warm=not args.no_warm)
                     )
                 )
-                wall, _backend = build_wall(server, worker, root)
+                wall, backend = build_wall(server, worker, root)
                 try:
-                    return await measure(wall, cameras, ports, args)
+                    return await measure(wall, backend, server, worker, cameras, ports, args)
                 finally:
                     wall.close_for_quit()
                     wall.close()
