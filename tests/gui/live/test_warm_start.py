@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
 from dataclasses import replace
 
 from PySide6.QtCore import Qt
@@ -174,3 +176,24 @@ def test_at_most_max_bridges_tiles_start_on_a_warm_stream_at_once(
     streams = [wall.feeds.stream_of(wall.tiles[i]) for i in range(len(dropped))]
     assert streams.count(StreamRole.MAIN) == MAX_BRIDGES
     assert streams[MAX_BRIDGES:] == [StreamRole.SUB] * (len(dropped) - MAX_BRIDGES)
+
+
+def test_a_switch_cancelled_before_it_ran_leaves_no_coroutine_unawaited(
+    qtbot: QtBot, wall: LiveWall, cameras: list[Camera], sessions: FakeSessionFactory
+) -> None:
+    wall.set_layout(LayoutKind.GRID_4X4)
+    tile = wall.tiles[0]
+    drop_camera(tile, cameras[0].id)
+    wait_live(qtbot, tile)
+    tile.resize(1280, 760)  # larger than the sub stream: refit starts a switch to the main stream
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wall.feeds.refit(tile)
+        wall.feeds.close_for_quit()  # cancels the switch's task before its first step
+        qtbot.wait(50)
+        gc.collect()
+
+    assert len(sessions.sessions) == 2, "the switch had made its session"
+    unawaited = [w for w in caught if "never awaited" in str(w.message)]
+    assert not unawaited, unawaited

@@ -234,7 +234,7 @@ class TileFeeds(QObject):
             run = self._new_run(tile, feed, wanted)
             feed.pending = run
             logger.debug("Tile %d: switching %s to %s", tile.index, feed.camera.name, wanted)
-            self.tasks.start(self._worker.call(run.session.start()), name="start live session")
+            self.tasks.start(self._start_session(run), name="start live session")
 
     def close_for_quit(self) -> None:
         """Cancel running tasks and hand every session's `close()` to the worker loop (kept in
@@ -277,6 +277,11 @@ class TileFeeds(QObject):
             feed.connecting.cancel()  # its session, if made, is `active` and closed by the caller
         tile.set_feed(None)
         return [r for r in (feed.active, feed.pending) if r is not None]
+
+    async def _start_session(self, run: _Run) -> None:
+        # the session's start() coroutine is made here, inside the task: a task cancelled before its
+        # first step (a tile released at once) then leaves no coroutine that was never awaited
+        await self._worker.call(run.session.start())
 
     async def _close_all(self, runs: list[_Run]) -> None:
         await asyncio.gather(*(self._close(run) for run in runs))
