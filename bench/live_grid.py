@@ -282,8 +282,8 @@ def thread_cpu_seconds() -> dict[str, float]:
     for thread in psutil.Process().threads():
         name = names.get(thread.id, "other (Qt, libav)")
         role = "GUI" if thread.id == main_id else name
-        if role.endswith("-decoder"):
-            role = "aiortc decoders"
+        if role.endswith("-decoder") or role.startswith("live-decode"):
+            role = "decoders (live-decode pool; aiortc's idle)"
         totals[role] = totals.get(role, 0.0) + thread.user_time + thread.system_time
     return totals
 

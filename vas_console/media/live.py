@@ -48,7 +48,8 @@ class LiveFrame:
     """One decoded picture scaled for its tile: 32-bit pixels in B, G, R, X byte order (QImage RGB32).
 
     Attributes:
-        pixels: `height` lines of `stride` bytes each.
+        pixels: `height` lines of `stride` bytes each (a read-only view of the scaled frame's memory, or
+            bytes).
         source_width, source_height: the stream's own picture size.
         media_time_s: the frame's presentation time on the stream's RTP clock.
         capture_ms: when the camera took the picture (epoch ms), if a capture probe could tell.
@@ -56,7 +57,7 @@ class LiveFrame:
         sequence: counts the session's frames from 1.
     """
 
-    pixels: bytes
+    pixels: bytes | memoryview
     width: int
     height: int
     stride: int

@@ -20,10 +20,9 @@ newer aiortc renamed them (tests pin this).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Final
 
-from aiortc import MediaStreamTrack, RTCRtpReceiver
+from aiortc import RTCRtpReceiver
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 
 #: the receiver's own attributes (name-mangled `__jitter_buffer`, `__remote_bitrate_estimator`)
@@ -79,20 +78,4 @@ def tune_receiver(receiver: RTCRtpReceiver) -> None:
     setattr(receiver, _ESTIMATOR_ATTRIBUTE, None)
 
 
-def frames_waiting(track: MediaStreamTrack) -> int:
-    """How many decoded frames a received track holds that its reader has not taken yet.
-
-    aiortc queues every decoded frame without bound; a reader that is behind (a burst of the GOP cache
-    at the start, a busy machine) uses this to skip straight to the newest instead of scaling frames
-    nobody will see.
-
-    Raises:
-        TypeError: this aiortc keeps the track's frames elsewhere (the workaround needs updating).
-    """
-    queue = getattr(track, "_queue", None)
-    if not isinstance(queue, asyncio.Queue):
-        raise TypeError("aiortc's remote track has no frame queue where one was expected")
-    return queue.qsize()
-
-
-__all__ = ["MarkerJitterBuffer", "frames_waiting", "tune_receiver"]
+__all__ = ["MarkerJitterBuffer", "tune_receiver"]

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -22,12 +19,10 @@ from aiortc import (
     RTCRtpTransceiver,
     RTCSessionDescription,
 )
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.stats import RTCInboundRtpStreamStats, RTCTransportStats
-from av import VideoFrame
-from av.video.reformatter import VideoReformatter
 
 from backend_embed.api import LiveEndpoint, redact
+from vas_console.media.decode_pool import ReceiverDecoder
 from vas_console.media.frames import LatestFrameSlot
 from vas_console.media.ice import restrict_ice_addresses
 from vas_console.media.live import (
@@ -38,22 +33,15 @@ from vas_console.media.live import (
     LiveStatus,
     SessionFactory,
     StatusCallback,
-    fit_size,
 )
-from vas_console.media.receiver_tuning import frames_waiting, tune_receiver
+from vas_console.media.picture_sink import CaptureProbe, PictureSink
+from vas_console.media.receiver_tuning import tune_receiver
 
 logger = logging.getLogger(__name__)
 
-#: one thread scales every session's frames: swscale releases the GIL, so it runs beside the worker loop
-#: (which carries every session's RTP); more threads only fought the GUI thread for the GIL (a 16-tile
-#: wall's GUI stall p99 went from 27 to 115 ms with six)
-_SCALER: Final = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="frame-scaler")
-
-CaptureProbe = Callable[[VideoFrame], int | None]
-"""Reads when the camera took a frame (epoch ms) from the frame itself, or None."""
-
 _PERMANENT_HTTP = frozenset({401, 403, 404, 410})
-_FPS_WINDOW_S = 2.0
+#: how long a finished attempt waits for its decode thread to end (it ends with the receiver)
+_DECODER_JOIN_S = 2.0
 
 
 class WhepError(Exception):
@@ -117,23 +105,17 @@ class WhepSession:
         self._url = whep_url
         # empty: send none ("Bearer " with nothing after it is not a valid header value)
         self._auth = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
-        self._output = output_size
         self._on_status = on_status
         self._options = options or WhepOptions()
         self._rng = rng or random.Random()
-        self.slot: LatestFrameSlot[LiveFrame] = LatestFrameSlot()
+        self._pictures = PictureSink(
+            output_size, self._options.capture_probe, self._options.probe_interval_s
+        )
+        self.slot: LatestFrameSlot[LiveFrame] = self._pictures.slot
         self._stats = LiveStats()
         self._status = LiveStatus(LiveState.CONNECTING)
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
-        self._sequence = 0
-        #: decoded frames not shown because newer ones were already waiting (the reader was behind)
-        self.frames_skipped = 0
-        self._received: deque[float] = deque()
-        self._next_probe = 0.0
-        self._latency_ms: float | None = None
-        # One scaler for the session: a frame's own reformat() builds a new one per frame (2.5x the cost).
-        self._reformatter = VideoReformatter()
         self.resource_url: str | None = None
         self.attempts = 0
 
@@ -144,9 +126,14 @@ class WhepSession:
     def stats(self) -> LiveStats:
         return self._stats
 
+    @property
+    def frames_skipped(self) -> int:
+        """Decoded frames not scaled because newer ones already waited (the console was behind)."""
+        return self._pictures.skipped
+
     def set_output_size(self, width: int, height: int) -> None:
         """Scale the next frames to fit `width` x `height` device pixels (aspect kept)."""
-        self._output = (max(2, width), max(2, height))
+        self._pictures.set_output_size(width, height)
 
     async def start(self) -> None:
         """Start connecting in the background. Must be awaited on the worker loop, once."""
@@ -197,9 +184,12 @@ class WhepSession:
         """One connection, from the offer to the end of the stream."""
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         resource: str | None = None
+        signals = _Signals(asyncio.get_running_loop())
+        decoder = ReceiverDecoder(self._pictures.on_picture, signals.post_end, redact(self._url))
         try:
             transceiver = pc.addTransceiver("video", direction="recvonly")
             tune_receiver(transceiver.receiver)
+            decoder.attach(transceiver.receiver)
             _prefer_h264(transceiver)
             restrict_ice_addresses(pc, self._options.ice_addresses)
             await pc.setLocalDescription(await pc.createOffer())
@@ -209,9 +199,11 @@ class WhepSession:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
             except ValueError as exc:
                 raise WhepError(f"the recorder sent an invalid answer ({exc})") from exc
-            await self._receive(transceiver.receiver)
+            await self._receive(transceiver.receiver, signals)
         finally:
             await self._teardown(pc, resource)
+            if not await asyncio.to_thread(decoder.join, _DECODER_JOIN_S):
+                logger.warning("Live %s: the decode thread did not end", redact(self._url))
 
     async def _post_offer(self, offer: str) -> tuple[str, str | None]:
         assert self._http is not None
@@ -246,90 +238,33 @@ class WhepSession:
                                 redact(resource))  # fmt: skip
         await pc.close()
 
-    async def _receive(self, receiver: RTCRtpReceiver) -> None:
+    async def _receive(self, receiver: RTCRtpReceiver, signals: _Signals) -> None:
+        """Watch the attempt's pictures (they go from the decode thread to the slot): LIVE, a stall, the end."""
         stats_task = asyncio.get_running_loop().create_task(
             self._poll_stats(receiver), name=f"whep stats {self._url}"
         )
-        track = receiver.track
-        timeout = self._options.first_frame_timeout_s
         started = time.monotonic()
         try:
+            self._pictures.notify_next(signals.post_picture)
+            timeout = self._options.first_frame_timeout_s
+            if not await signals.wait(timeout):
+                raise WhepError(f"no video for {timeout:g} s")
+            logger.info(
+                "Live %s: first frame after %.0f ms",
+                redact(self._url),
+                (time.monotonic() - started) * 1000,
+            )
+            self._report(LiveStatus(LiveState.LIVE))
+            stall = self._options.stall_timeout_s
             while True:
-                frame = await self._next_frame(track, timeout)
-                if frame is None:
-                    continue
-                if frames_waiting(track):  # behind (a GOP burst, a busy machine): only the newest
-                    self.frames_skipped += 1
-                    continue
-                await self._deliver(frame)
-                if self._status.state is not LiveState.LIVE:
-                    logger.info(
-                        "Live %s: first frame after %.0f ms",
-                        redact(self._url),
-                        (time.monotonic() - started) * 1000,
-                    )
-                    self._report(LiveStatus(LiveState.LIVE))
-                    timeout = self._options.stall_timeout_s
+                last = self._pictures.last_picture_s or started
+                quiet = time.monotonic() - last
+                if quiet >= stall:
+                    raise WhepError(f"no video for {stall:g} s")
+                await signals.wait(stall - quiet)
         finally:
             stats_task.cancel()
             await asyncio.wait({stats_task})
-
-    async def _next_frame(self, track: MediaStreamTrack, wait_s: float) -> VideoFrame | None:
-        # Not asyncio.wait_for: on 3.11 it can swallow a cancellation that arrives as a frame does
-        # (gh-86296), and close() would then wait forever for this task.
-        try:
-            async with asyncio.timeout(wait_s):
-                frame = await track.recv()
-        except TimeoutError:
-            raise WhepError(f"no video for {wait_s:g} s") from None
-        except MediaStreamError:
-            raise WhepError("the recorder ended the stream") from None
-        return frame if isinstance(frame, VideoFrame) else None
-
-    async def _deliver(self, frame: VideoFrame) -> None:
-        width, height = fit_size((frame.width, frame.height), self._output)
-        # Scaled off this loop (see _SCALER): on a 16-tile wall the scaling had taken a third of it.
-        pixels, stride = await asyncio.get_running_loop().run_in_executor(
-            _SCALER, self._scale, frame, width, height
-        )
-        now = time.time()  # when the frame is ready to paint, the scaler's queue included
-        capture_ms = self._probe(frame, now)
-        self._sequence += 1
-        self.slot.put(
-            LiveFrame(
-                pixels=pixels,
-                width=width,
-                height=height,
-                stride=stride,
-                source_width=frame.width,
-                source_height=frame.height,
-                media_time_s=frame.time,
-                capture_ms=capture_ms,
-                received_ms=now * 1000.0,
-                sequence=self._sequence,
-            )
-        )
-        self._received.append(now)
-        while self._received and now - self._received[0] > _FPS_WINDOW_S:
-            self._received.popleft()
-
-    def _scale(self, frame: VideoFrame, width: int, height: int) -> tuple[bytes, int]:
-        """BGRX pixels of `frame` at `width` x `height`, and their stride (one session's frames in turn)."""
-        image = self._reformatter.reformat(
-            frame, width, height, format="bgra", interpolation="BILINEAR"
-        )
-        plane = image.planes[0]
-        return bytes(plane), plane.line_size
-
-    def _probe(self, frame: VideoFrame, now: float) -> int | None:
-        probe = self._options.capture_probe
-        if probe is None or now < self._next_probe:
-            return None
-        self._next_probe = now + self._options.probe_interval_s
-        capture_ms = probe(frame)
-        if capture_ms is not None:
-            self._latency_ms = now * 1000.0 - capture_ms
-        return capture_ms
 
     async def _poll_stats(self, receiver: RTCRtpReceiver) -> None:
         last_bytes: int | None = None
@@ -347,20 +282,55 @@ class WhepSession:
                 bitrate = (received - last_bytes) * 8 / (now - last_time)
             last_bytes, last_time = received, now
             self._stats = LiveStats(
-                fps=self._fps(),
+                fps=self._pictures.fps(),
                 bitrate_bps=bitrate,
-                latency_ms=self._latency_ms,
-                frames=self._sequence,
+                latency_ms=self._pictures.latency_ms,
+                frames=self._pictures.sequence,
                 source_size=_source_size(self.slot.peek()),
                 packets_received=sum(s.packetsReceived for s in inbound),
                 packets_lost=sum(s.packetsLost for s in inbound),
             )
 
-    def _fps(self) -> float:
-        times = list(self._received)
-        if len(times) < 2 or times[-1] <= times[0]:
-            return 0.0
-        return (len(times) - 1) / (times[-1] - times[0])
+
+class _Signals:
+    """What an attempt's decode thread tells the worker loop: its first picture, and the end of the stream."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._wake = asyncio.Event()
+        self.ended = False
+
+    def post_picture(self) -> None:
+        """From the decode thread: a picture was stored."""
+        self._post(self._wake.set)
+
+    def post_end(self) -> None:
+        """From the decode thread: the receiver stopped (the recorder ended the stream, or BYE)."""
+        self._post(self._end)
+
+    async def wait(self, timeout_s: float) -> bool:
+        """Wait up to `timeout_s` for news: True for a picture, False for none.
+
+        Raises:
+            WhepError: the stream ended.
+        """
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation (gh-86296)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                await self._wake.wait()
+        if self.ended:
+            raise WhepError("the recorder ended the stream")
+        woken = self._wake.is_set()
+        self._wake.clear()
+        return woken
+
+    def _end(self) -> None:
+        self.ended = True
+        self._wake.set()
+
+    def _post(self, callback: Callable[[], None]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting any more
+            self._loop.call_soon_threadsafe(callback)
 
 
 def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:

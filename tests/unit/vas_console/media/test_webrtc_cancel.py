@@ -1,43 +1,58 @@
-"""WhepSession's frame wait never loses a cancellation (so close() cannot wait forever for its task)."""
+"""WhepSession's wait for news from the decoder never loses a cancellation, and reports the stream's end."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
-from aiortc.mediastreams import MediaStreamTrack
-from av import VideoFrame
 
-from vas_console.media.webrtc_client import WhepSession
-
-
-class _ReadyTrack(MediaStreamTrack):
-    """A track whose next frame is whatever the test puts in `frame` (a future)."""
-
-    kind = "video"
-
-    def __init__(self, frame: asyncio.Future[VideoFrame]) -> None:
-        super().__init__()
-        self.frame = frame
-
-    async def recv(self) -> VideoFrame:
-        return await self.frame
+from vas_console.media.webrtc_client import WhepError, _Signals
 
 
 @pytest.mark.parametrize("steps", [0, 1, 2, 3], ids=lambda n: f"{n}-steps")
-async def test_a_cancel_that_arrives_with_a_frame_is_not_swallowed(steps: int) -> None:
-    # Regression: asyncio.wait_for on 3.11 returned the frame and dropped the cancellation (gh-86296).
-    session = WhepSession(
-        "http://127.0.0.1:9/whep/x", (64, 36), lambda _status: None, bearer_token="t" * 43
-    )
-    frame: asyncio.Future[VideoFrame] = asyncio.get_running_loop().create_future()
-    waiting = asyncio.create_task(session._next_frame(_ReadyTrack(frame), 5.0))
+async def test_a_cancel_that_arrives_with_a_picture_is_not_swallowed(steps: int) -> None:
+    # Regression: asyncio.wait_for on 3.11 returned the result and dropped the cancellation (gh-86296),
+    # and close() then waited forever for the session's task.
+    signals = _Signals(asyncio.get_running_loop())
+    waiting = asyncio.create_task(signals.wait(5.0))
     for _ in range(3):
         await asyncio.sleep(0)
-    frame.set_result(VideoFrame(64, 36, "yuv420p"))
+    signals.post_picture()
     for _ in range(steps):
         await asyncio.sleep(0)
     if not waiting.cancel():
-        return  # the frame was taken before the cancellation: nothing to lose
+        return  # the news was taken before the cancellation: nothing to lose
     with pytest.raises(asyncio.CancelledError):
         await waiting
+
+
+async def test_news_from_another_thread_wakes_the_wait() -> None:
+    signals = _Signals(asyncio.get_running_loop())
+    waiting = asyncio.create_task(signals.wait(5.0))
+    await asyncio.sleep(0)
+
+    threading.Thread(target=signals.post_picture).start()
+
+    assert await waiting is True
+    assert await signals.wait(0.01) is False  # consumed: a second wait times out
+
+
+async def test_the_streams_end_is_an_error_with_the_operators_reason() -> None:
+    signals = _Signals(asyncio.get_running_loop())
+    waiting = asyncio.create_task(signals.wait(5.0))
+    await asyncio.sleep(0)
+
+    threading.Thread(target=signals.post_end).start()
+
+    with pytest.raises(WhepError, match="the recorder ended the stream"):
+        await waiting
+
+
+async def test_news_after_the_loop_closed_is_dropped_quietly() -> None:
+    loop = asyncio.new_event_loop()
+    signals = _Signals(loop)
+    loop.close()
+
+    signals.post_picture()  # no RuntimeError: nobody is waiting any more
+    signals.post_end()

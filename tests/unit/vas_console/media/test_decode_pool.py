@@ -1,0 +1,212 @@
+"""ReceiverDecoder: a receiver's H.264 frames decoded on the pool, in order, told when behind, ended once."""
+
+from __future__ import annotations
+
+import fractions
+import queue
+import threading
+from typing import Any
+
+import av
+import pytest
+from aiortc import RTCRtpCodecParameters, RTCRtpReceiver
+from aiortc.jitterbuffer import JitterFrame
+from av import VideoFrame
+
+from vas_console.media.decode_pool import DecodePool, ReceiverDecoder
+
+H264 = RTCRtpCodecParameters(mimeType="video/H264", clockRate=90_000, payloadType=96)
+TICKS = 3600  # 40 ms at 90 kHz
+
+
+class _NoTransport:
+    """RTCRtpReceiver only reads `transport.state` when it is made; it never starts here."""
+
+    state = "new"
+
+
+def _encoded_frames(count: int) -> list[JitterFrame]:
+    """`count` H.264 frames (one keyframe first, no B-frames), each grey level telling its index."""
+    encoder = av.CodecContext.create("libx264", "w")
+    encoder.width, encoder.height, encoder.pix_fmt = 64, 48, "yuv420p"
+    encoder.time_base = fractions.Fraction(1, 25)
+    encoder.options = {"tune": "zerolatency", "bframes": "0", "g": "250"}
+    packets = []
+    for index in range(count):
+        frame = VideoFrame(64, 48, "yuv420p")
+        for plane, value in zip(frame.planes, (40 + index * 20, 128, 128), strict=True):
+            plane.update(bytes([value]) * plane.buffer_size)
+        frame.pts = index
+        packets.extend(encoder.encode(frame))
+    packets.extend(encoder.encode(None))
+    return [JitterFrame(data=bytes(p), timestamp=i * TICKS) for i, p in enumerate(packets)]
+
+
+def _luma(frame: VideoFrame) -> int:
+    return bytes(frame.planes[0])[frame.planes[0].line_size * 24 + 32]
+
+
+class _Recorder:
+    """Collects what the decoder hands on; `gate` (when set) holds the first picture until released."""
+
+    def __init__(self) -> None:
+        self.pictures: list[tuple[int, bool]] = []
+        self.ended = threading.Event()
+        self.end_calls = 0
+        self.gate: threading.Event | None = None
+        self.holding = threading.Event()
+        self.count = threading.Semaphore(0)
+
+    def on_picture(self, frame: VideoFrame, behind: bool) -> None:
+        if self.gate is not None and not self.pictures:
+            self.holding.set()
+            self.gate.wait(5)
+        self.pictures.append((_luma(frame), behind))
+        self.count.release()
+
+    def on_end(self) -> None:
+        self.end_calls += 1
+        self.ended.set()
+
+    def wait_for(self, pictures: int) -> None:
+        for _ in range(pictures):
+            assert self.count.acquire(timeout=5), f"only {len(self.pictures)} pictures came"
+
+
+def _attached(recorder: _Recorder, pool: DecodePool) -> tuple[ReceiverDecoder, RTCRtpReceiver]:
+    receiver = RTCRtpReceiver("video", transport=_NoTransport())  # type: ignore[arg-type]
+    decoder = ReceiverDecoder(recorder.on_picture, recorder.on_end, "test", pool)
+    decoder.attach(receiver)
+    return decoder, receiver
+
+
+def _queue_of(receiver: RTCRtpReceiver) -> queue.Queue[Any]:
+    value: queue.Queue[Any] = receiver._RTCRtpReceiver__decoder_queue  # type: ignore[attr-defined]
+    return value
+
+
+def test_frames_put_in_the_receivers_queue_are_decoded_in_order_on_the_pool() -> None:
+    recorder = _Recorder()
+    _, receiver = _attached(recorder, DecodePool(1))
+    frames = _encoded_frames(5)
+
+    for encoded in frames:
+        _queue_of(receiver).put((H264, encoded))
+        recorder.wait_for(1)  # one at a time: never behind
+
+    assert [luma for luma, _ in recorder.pictures] == pytest.approx([40, 60, 80, 100, 120], abs=3)
+    assert [behind for _, behind in recorder.pictures] == [False] * 5
+
+
+def test_a_picture_is_behind_while_newer_frames_of_its_receiver_wait() -> None:
+    recorder = _Recorder()
+    recorder.gate = threading.Event()
+    _, receiver = _attached(recorder, DecodePool(1))
+    frames = _encoded_frames(4)
+
+    _queue_of(receiver).put((H264, frames[0]))
+    assert recorder.holding.wait(5)
+    for encoded in frames[1:]:  # three more arrive while the first picture is being handled
+        _queue_of(receiver).put((H264, encoded))
+    recorder.gate.set()
+    recorder.wait_for(4)
+
+    assert [behind for _, behind in recorder.pictures] == [False, True, True, False]
+
+
+def test_a_frame_that_fails_to_decode_asks_for_a_keyframe_and_later_frames_still_come() -> None:
+    recorder = _Recorder()
+    decoder, receiver = _attached(recorder, DecodePool(1))
+    error: threading.Event = receiver._RTCRtpReceiver__decoder_error  # type: ignore[attr-defined]
+    frames = _encoded_frames(2)
+
+    _queue_of(receiver).put(
+        (H264, JitterFrame(data=b"\x00\x00\x00\x01\x65" + b"\xff" * 64, timestamp=0))
+    )
+    for encoded in frames:
+        _queue_of(receiver).put((H264, encoded))
+    recorder.wait_for(2)
+
+    assert decoder.decode_errors >= 1
+    assert error.is_set()  # the receiver sends a PLI with its next packet
+    assert [luma for luma, _ in recorder.pictures] == pytest.approx([40, 60], abs=3)
+
+
+def test_the_receivers_stop_ends_the_decoder_once_and_aiortcs_idle_thread_too() -> None:
+    recorder = _Recorder()
+    decoder, receiver = _attached(recorder, DecodePool(1))
+    tap = _queue_of(receiver)
+    tap.put((H264, _encoded_frames(1)[0]))
+    recorder.wait_for(1)
+
+    tap.put(None)  # what aiortc's receiver does when it stops
+    tap.put(None)
+
+    assert recorder.ended.wait(5)
+    assert decoder.join(5)
+    assert tap.get(timeout=1) is None  # aiortc's own decoder thread, blocked in get(), ends with it
+    assert recorder.end_calls == 1
+
+
+def test_a_stop_before_any_frame_ends_at_once() -> None:
+    recorder = _Recorder()
+    decoder, receiver = _attached(recorder, DecodePool(1))
+
+    _queue_of(receiver).put(None)
+
+    assert recorder.end_calls == 1
+    assert decoder.join(0)
+    _queue_of(receiver).put((H264, _encoded_frames(1)[0]))  # after the stop: ignored
+    assert recorder.pictures == []
+
+
+def test_an_error_while_handling_a_picture_is_logged_and_the_next_one_still_comes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pictures: list[int] = []
+    arrived = threading.Semaphore(0)
+
+    def on_picture(frame: VideoFrame, behind: bool) -> None:
+        arrived.release()
+        if not pictures:
+            pictures.append(-1)
+            raise RuntimeError("boom")
+        pictures.append(_luma(frame))
+
+    receiver = RTCRtpReceiver("video", transport=_NoTransport())  # type: ignore[arg-type]
+    ReceiverDecoder(on_picture, lambda: None, "test", DecodePool(1)).attach(receiver)
+    for encoded in _encoded_frames(2):
+        _queue_of(receiver).put((H264, encoded))
+    for _ in range(2):
+        assert arrived.acquire(timeout=5)
+
+    assert pictures[1:] == pytest.approx([60], abs=3)
+    assert "handling a decoded picture failed" in caplog.text
+
+
+def test_receivers_are_spread_over_the_pools_threads() -> None:
+    pool = DecodePool(2)
+    names: list[str] = []
+    seen = threading.Semaphore(0)
+
+    def on_picture(frame: VideoFrame, behind: bool) -> None:
+        names.append(threading.current_thread().name)
+        seen.release()
+
+    for _ in range(2):
+        receiver = RTCRtpReceiver("video", transport=_NoTransport())  # type: ignore[arg-type]
+        ReceiverDecoder(on_picture, lambda: None, "test", pool).attach(receiver)
+        _queue_of(receiver).put((H264, _encoded_frames(1)[0]))
+        assert seen.acquire(timeout=5)
+
+    assert sorted(names) == ["live-decode-0", "live-decode-1"]
+
+
+def test_attach_fails_loudly_when_aiortc_keeps_its_decoder_queue_elsewhere() -> None:
+    class _Elsewhere:
+        pass
+
+    decoder = ReceiverDecoder(lambda frame, behind: None, lambda: None, "test", DecodePool(1))
+
+    with pytest.raises(TypeError, match="decoder queue"):
+        decoder.attach(_Elsewhere())  # type: ignore[arg-type]

@@ -1,0 +1,125 @@
+"""PictureSink: pictures scaled to fit the tile in two steps, stored without a copy, skipped when behind."""
+
+from __future__ import annotations
+
+import fractions
+
+import pytest
+from av import VideoFrame
+from av.video.reformatter import VideoReformatter
+
+from vas_console.media.picture_sink import PictureSink
+
+
+def _gradient(width: int = 640, height: int = 360, index: int = 0) -> VideoFrame:
+    """Luma rising left to right and top to bottom, chroma varying too: scaling errors show."""
+    frame = VideoFrame(width, height, "yuv420p")
+    for number, plane in enumerate(frame.planes):
+        w, h, stride = plane.width, plane.height, plane.line_size
+        rows = bytearray(stride * h)
+        for y in range(h):
+            for x in range(w):
+                rows[y * stride + x] = 16 + x * 150 // w + y * 50 // h + number * 20  # no wrap
+        plane.update(bytes(rows))
+    frame.pts = index * 3600
+    frame.time_base = fractions.Fraction(1, 90_000)
+    return frame
+
+
+def test_a_picture_is_scaled_to_fit_the_output_keeping_its_aspect() -> None:
+    sink = PictureSink((478, 300))
+
+    sink.on_picture(_gradient(), behind=False)
+
+    frame = sink.slot.take()
+    assert frame is not None
+    assert (frame.width, frame.height) == (478, 268)  # 640x360 fitted, even sizes
+    assert (frame.source_width, frame.source_height) == (640, 360)
+    assert frame.stride >= frame.width * 4
+    assert len(frame.pixels) >= frame.stride * frame.height
+    assert sink.sequence == frame.sequence == 1
+
+
+def test_two_step_scaling_matches_swscales_one_step_picture() -> None:
+    source = _gradient()
+    sink = PictureSink((478, 268))
+    sink.on_picture(source, behind=False)
+    frame = sink.slot.take()
+    assert frame is not None
+
+    direct = VideoReformatter().reformat(source, 478, 268, format="bgra", interpolation="BILINEAR")
+    expected = bytes(direct.planes[0])
+    ours = bytes(frame.pixels)
+    stride, width = frame.stride, frame.width * 4
+    differences = [
+        abs(ours[y * stride + x] - expected[y * direct.planes[0].line_size + x])
+        for y in range(0, frame.height, 7)
+        for x in range(0, width, 5)
+        if x % 4 != 3  # the X byte
+    ]
+    assert sum(differences) / len(differences) < 2.0
+    assert max(differences) <= 12
+
+
+def test_the_pixels_are_a_read_only_view_not_a_copy() -> None:
+    sink = PictureSink((320, 180))
+    sink.on_picture(_gradient(), behind=False)
+    frame = sink.slot.take()
+    assert frame is not None
+
+    assert isinstance(frame.pixels, memoryview)
+    assert frame.pixels.readonly
+
+
+def test_a_picture_that_is_behind_is_counted_and_not_stored() -> None:
+    sink = PictureSink((320, 180))
+
+    sink.on_picture(_gradient(index=0), behind=True)
+    sink.on_picture(_gradient(index=1), behind=True)
+    sink.on_picture(_gradient(index=2), behind=False)
+
+    assert sink.skipped == 2
+    assert sink.slot.stats().written == 1
+    shown = sink.slot.take()
+    assert shown is not None
+    assert shown.media_time_s == pytest.approx(0.08)  # the third picture
+
+
+def test_notify_next_is_called_once_after_the_next_stored_picture() -> None:
+    sink = PictureSink((320, 180))
+    calls: list[int] = []
+    sink.notify_next(lambda: calls.append(sink.sequence))
+
+    sink.on_picture(_gradient(), behind=True)  # skipped: not stored, no call
+    assert calls == []
+    sink.on_picture(_gradient(), behind=False)
+    sink.on_picture(_gradient(), behind=False)
+
+    assert calls == [1]
+
+
+def test_a_new_output_size_applies_to_the_next_picture() -> None:
+    sink = PictureSink((640, 360))
+    sink.on_picture(_gradient(), behind=False)
+    sink.set_output_size(160, 160)
+    sink.on_picture(_gradient(), behind=False)
+
+    frame = sink.slot.take()
+    assert frame is not None
+    assert (frame.width, frame.height) == (160, 90)
+
+
+def test_the_capture_probe_gives_the_latency_at_most_once_per_interval() -> None:
+    probed: list[VideoFrame] = []
+
+    def probe(frame: VideoFrame) -> int:
+        probed.append(frame)
+        return 0  # the epoch: a huge but finite latency
+
+    sink = PictureSink((320, 180), capture_probe=probe, probe_interval_s=60.0)
+    for _ in range(3):
+        sink.on_picture(_gradient(), behind=False)
+
+    assert len(probed) == 1
+    assert sink.latency_ms is not None
+    assert sink.latency_ms > 0

@@ -1,0 +1,229 @@
+"""Live video decoding off the worker loop: a few shared threads decode every receiver's frames.
+
+**Why.** aiortc's decoder thread hands every decoded frame to the event loop (`run_coroutine_threadsafe`:
+a coroutine, a Task and several loop passes per frame), and the reader then had it scaled on yet another
+thread and came back to the loop to store it. On a 16-tile wall that is 400 frames a second through the
+worker loop, which also carries every session's RTP: on a busy machine frames waited there, the reader
+found newer ones behind them and skipped them (measured: 6.8 to 13 of 25 fps painted). Here a picture never
+touches the loop: it is decoded, then scaled and stored by `on_picture`, on the same thread (decision 26).
+
+**Few threads.** One thread per receiver (aiortc's way, 16 on a 4x4 wall) made every frame's Python
+steps queue for the GIL beside the GUI thread: its stall p99 went past 100 ms. A small pool (one thread
+per core, at most four) keeps that contention low and still decodes in parallel (the decoder and swscale
+release the GIL). A receiver's frames always go to the same thread, in order.
+
+**How.** aiortc has no hook for it. `ReceiverDecoder.attach()` replaces the receiver's private decoder
+queue, before its first packet, with one that passes the encoded frames to the pool. aiortc's own decoder
+thread waits idle on that queue until the receiver stops, when both get the stop marker. A frame that
+fails to decode sets aiortc's own error flag, so the receiver still asks the sender for a keyframe (PLI).
+
+**Behind.** `on_picture(frame, behind)`: `behind` is true when more of this receiver's encoded frames
+already wait. Every frame must be decoded (the next ones refer to it), but a reader that is behind need
+not scale this one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any, Final
+
+import av
+from aiortc import RTCRtpReceiver
+from aiortc.codecs import get_decoder
+from av import VideoFrame
+
+logger = logging.getLogger(__name__)
+
+#: the receiver's own attributes (name-mangled `__decoder_queue`, `__decoder_error`)
+_QUEUE_ATTRIBUTE: Final = "_RTCRtpReceiver__decoder_queue"
+_ERROR_ATTRIBUTE: Final = "_RTCRtpReceiver__decoder_error"
+
+PictureCallback = Callable[[VideoFrame, bool], None]
+"""Called on a decode thread with each decoded picture and whether newer encoded frames wait."""
+
+
+class DecodePool:
+    """`threads` daemon threads, started on first use, that run `ReceiverDecoder`s' work in turn."""
+
+    def __init__(self, threads: int, name: str = "live-decode") -> None:
+        if threads < 1:
+            raise ValueError("a decode pool needs at least one thread")
+        self._queues: list[queue.SimpleQueue[tuple[ReceiverDecoder, Any]]] = []
+        self._size = threads
+        self._name = name
+        self._lock = threading.Lock()
+        self._next = itertools.count()
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def assign(self) -> queue.SimpleQueue[tuple[ReceiverDecoder, Any]]:
+        """The queue of the thread that is to decode a new receiver (round robin)."""
+        with self._lock:
+            if not self._queues:
+                for index in range(self._size):
+                    work: queue.SimpleQueue[tuple[ReceiverDecoder, Any]] = queue.SimpleQueue()
+                    thread = threading.Thread(
+                        target=_serve, args=(work,), name=f"{self._name}-{index}", daemon=True
+                    )
+                    thread.start()
+                    self._queues.append(work)
+            return self._queues[next(self._next) % self._size]
+
+
+def _serve(work: queue.SimpleQueue[tuple[ReceiverDecoder, Any]]) -> None:
+    while True:
+        decoder, item = work.get()
+        decoder._handle(item)
+
+
+_DEFAULT_POOL: DecodePool | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_pool() -> DecodePool:
+    """The process's pool: one thread per core, at most four."""
+    global _DEFAULT_POOL
+    with _DEFAULT_LOCK:
+        if _DEFAULT_POOL is None:
+            _DEFAULT_POOL = DecodePool(max(1, min(4, os.cpu_count() or 1)))
+        return _DEFAULT_POOL
+
+
+def _single_threaded(decoder: Any) -> Any:
+    """`decoder` with libav's own threads off: the pool is the parallelism.
+
+    libav's default (slice threads, one per core) bought nothing for cameras' one-slice frames and woke
+    its idle threads on every frame: measured, a fifth of a core on a 16-tile wall.
+    """
+    context = getattr(decoder, "codec", None)
+    if isinstance(context, av.CodecContext):
+        context.thread_count = 1
+    return decoder
+
+
+class _Tap(queue.Queue[Any]):
+    """Stands in for the receiver's decoder queue: frames go to the pool, the stop to both."""
+
+    def __init__(self, owner: ReceiverDecoder) -> None:
+        super().__init__()
+        self._owner = owner
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is None:  # the receiver stops: its own idle thread ends too
+            super().put(None)
+        self._owner.submit(item)
+
+
+class ReceiverDecoder:
+    """Decodes the frames of the receiver it is attached to, on a pool thread; see the module's docstring.
+
+    `on_picture` and `on_end` run on the pool thread (`on_end` once, when the receiver stops; on the
+    caller's thread when no frame ever came). An exception in `on_picture` is logged and the next frame
+    still comes.
+    """
+
+    def __init__(
+        self,
+        on_picture: PictureCallback,
+        on_end: Callable[[], None],
+        name: str,
+        pool: DecodePool | None = None,
+    ) -> None:
+        self._on_picture = on_picture
+        self._on_end = on_end
+        self._name = name
+        self._pool = pool or default_pool()
+        self._work: queue.SimpleQueue[tuple[ReceiverDecoder, Any]] | None = None
+        self._error: threading.Event | None = None
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._ended = False
+        self._done = threading.Event()
+        self._decoder: Any = None
+        self._codec_name: str | None = None
+        #: frames that failed to decode (each one also asked the sender for a keyframe)
+        self.decode_errors = 0
+
+    def attach(self, receiver: RTCRtpReceiver) -> None:
+        """Take over `receiver`'s decoding; call before its first packet (right after the transceiver).
+
+        Raises:
+            TypeError: this aiortc keeps its decoder queue elsewhere (the workaround needs updating).
+        """
+        current = getattr(receiver, _QUEUE_ATTRIBUTE, None)
+        error = getattr(receiver, _ERROR_ATTRIBUTE, None)
+        if not isinstance(current, queue.Queue) or not isinstance(error, threading.Event):
+            raise TypeError("aiortc's RTCRtpReceiver has no decoder queue where one was expected")
+        if not current.empty():
+            raise RuntimeError("attach a ReceiverDecoder before the receiver's first packet")
+        self._error = error
+        setattr(receiver, _QUEUE_ATTRIBUTE, _Tap(self))
+
+    def submit(self, item: Any) -> None:
+        """An encoded frame `(codec, JitterFrame)` to decode, or None: the receiver stopped."""
+        with self._lock:
+            if self._ended:
+                return
+            end_now = item is None and self._work is None  # stopped before any frame came
+            if end_now:
+                self._ended = True
+            else:
+                if item is None:
+                    self._ended = True  # nothing after the stop marker
+                if self._work is None:
+                    self._work = self._pool.assign()
+                self._pending += 1
+                self._work.put((self, item))
+        if end_now:
+            self._done.set()
+            self._on_end()
+
+    def join(self, timeout_s: float) -> bool:
+        """Wait until the stop marker was handled; True if it was (or nothing was ever submitted)."""
+        if self._work is None:
+            return True
+        return self._done.wait(timeout_s)
+
+    def _handle(self, item: Any) -> None:
+        """On the pool thread: decode one frame and hand on its pictures, or end."""
+        with self._lock:
+            self._pending -= 1
+        if item is None:
+            self._decoder = None
+            self._done.set()
+            self._on_end()
+            return
+        codec, encoded = item
+        if codec.name != self._codec_name:
+            self._decoder, self._codec_name = _single_threaded(get_decoder(codec)), codec.name
+        try:
+            frames = self._decoder.decode(encoded)
+        except av.FFmpegError as exc:
+            # keep the decoder's state: a reset would fail every frame until the next keyframe
+            self.decode_errors += 1
+            logger.warning("Live %s: a frame failed to decode (%s)", self._name, exc)
+            if self._error is not None:
+                self._error.set()
+            return
+        except Exception:  # a bug must not end the pool's thread (and every tile's video on it)
+            logger.exception("Live %s: decoding a frame failed", self._name)
+            return
+        for frame in frames:
+            if isinstance(frame, VideoFrame):
+                self._deliver(frame, behind=self._pending > 0)
+
+    def _deliver(self, frame: VideoFrame, *, behind: bool) -> None:
+        try:
+            self._on_picture(frame, behind)
+        except Exception:  # one bad picture must not end the tile's video
+            logger.exception("Live %s: handling a decoded picture failed", self._name)
+
+
+__all__ = ["DecodePool", "PictureCallback", "ReceiverDecoder", "default_pool"]
