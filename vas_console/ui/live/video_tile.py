@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 
@@ -273,9 +274,13 @@ class VideoTile(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         try:
-            painter.fillRect(event.rect(), _BACKGROUND)
-            if self._image is not None and self._frame is not None:
-                self._paint_frame(painter, self._frame, self._image)
+            picture = self._frame_target()
+            if picture is None:
+                painter.fillRect(event.rect(), _BACKGROUND)
+            else:  # only around the picture: filling under it too had cost more than drawing it
+                for bar in _around(event.rect(), _inside(picture)):
+                    painter.fillRect(bar, _BACKGROUND)
+                self._paint_frame(painter, picture)
             if event.rect().top() < self.header_height():
                 self._paint_header(painter)
             self._paint_state(painter)
@@ -288,13 +293,29 @@ class VideoTile(QWidget):
         finally:
             painter.end()
 
-    def _paint_frame(self, painter: QPainter, frame: LiveFrame, image: QImage) -> None:
+    def _frame_target(self) -> QRectF | None:
+        """Where the current picture goes (centred in the video area, aspect kept), or None."""
+        frame = self._frame
+        if frame is None or self._image is None:
+            return None
         ratio = self.devicePixelRatioF()
         width, height = fit_size((frame.source_width, frame.source_height), self.device_size())
         target = QRectF(0, 0, width / ratio, height / ratio)
         target.moveCenter(QRectF(self.video_rect()).center())
-        if (frame.width, frame.height) != (width, height):  # resized since: let Qt scale this one
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        return target
+
+    def _paint_frame(self, painter: QPainter, target: QRectF) -> None:
+        frame, image = self._frame, self._image
+        assert frame is not None
+        assert image is not None
+        ratio = self.devicePixelRatioF()
+        if (frame.width, frame.height) != (
+            round(target.width() * ratio),
+            round(target.height() * ratio),
+        ):
+            painter.setRenderHint(
+                QPainter.RenderHint.SmoothPixmapTransform
+            )  # resized since: Qt scales
         painter.drawImage(target, image)
         self.painted_frames += 1
         if self.paint_observer is not None:
@@ -396,3 +417,22 @@ class VideoTile(QWidget):
         event.acceptProposedAction()
         self.update()
         self.camera_dropped.emit(self.index, camera_id)
+
+
+def _inside(rect: QRectF) -> QRect:
+    """The whole pixels `rect` covers (rounded inwards): the background need not be filled there."""
+    left, top = math.ceil(rect.left()), math.ceil(rect.top())
+    return QRect(left, top, math.floor(rect.right()) - left, math.floor(rect.bottom()) - top)
+
+
+def _around(area: QRect, hole: QRect) -> list[QRect]:
+    """The parts of `area` outside `hole`: up to four bars (above, below, left, right)."""
+    hole = hole.intersected(area)
+    if hole.isEmpty():
+        return [area]
+    top = QRect(area.left(), area.top(), area.width(), hole.top() - area.top())
+    bottom = QRect(area.left(), hole.bottom() + 1, area.width(), area.bottom() - hole.bottom())
+    middle_top, middle_bottom = max(area.top(), hole.top()), min(area.bottom(), hole.bottom())
+    left = QRect(area.left(), middle_top, hole.left() - area.left(), middle_bottom - middle_top + 1)
+    right = QRect(hole.right() + 1, middle_top, area.right() - hole.right(), left.height())
+    return [bar for bar in (top, bottom, left, right) if bar.width() > 0 and bar.height() > 0]
