@@ -19,7 +19,7 @@ class LiveCodecPath(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class LiveEndpoint:
-    """Where a console or browser gets one camera stream live: POST an SDP offer to `whep_url` (RFC 9725).
+    """Where a console or browser gets one camera stream live: POST an SDP offer to `whep_url` (WHEP).
 
     Attributes:
         width, height: the stream's picture size if known (from the camera's probe), for choosing the

@@ -1,7 +1,7 @@
 """The WHEP access token: one random bearer token per backend host, kept in a 0600 file in its config directory.
 
-Every POST and DELETE on the WHEP endpoint must carry it (`Authorization: Bearer <token>`, as RFC 9725 §4.5
-asks of WHIP and the WHEP draft of WHEP); the host hands it to its console inside each `LiveEndpoint`. It is
+Every POST and DELETE on the WHEP endpoint must carry it (`Authorization: Bearer <token>`, as RFC
+9725 §4.5 asks of WHIP and the WHEP draft of WHEP); the host hands it to its console inside each `LiveEndpoint`. It is
 required on loopback too: any local user could otherwise pull camera video.
 """
 

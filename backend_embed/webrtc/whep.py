@@ -1,4 +1,6 @@
-"""The WHEP HTTP surface (RFC 9725) over aiohttp: create a viewer session from an SDP offer, end it with DELETE.
+"""The WHEP HTTP surface over aiohttp: create a viewer session from an SDP offer, end it with DELETE.
+
+WHEP is draft-ietf-wish-whep; it reuses the HTTP rules of WHIP (RFC 9725).
 
 ```
 POST    /whep/<camera_id>/<main|sub>   application/sdp offer -> 201 Created, SDP answer, Location
@@ -7,8 +9,8 @@ OPTIONS either path                    -> 204 with Allow (and CORS headers for a
 ```
 
 Every request but OPTIONS (a CORS preflight carries no credentials) must send the host's access token as
-`Authorization: Bearer <token>` (RFC 9725 §4.5); without it: 401 with `WWW-Authenticate`, before any
-route is looked at, so a caller without the token learns nothing about cameras or sessions.
+`Authorization: Bearer <token>` (WHIP, RFC 9725 §4.5, which WHEP adopts); without it: 401 with
+`WWW-Authenticate`, before any route is looked at, so a caller without the token learns nothing about cameras or sessions.
 
 Errors are plain text an operator can read: 400 unusable offer, 401 no or wrong access token, 404 unknown
 camera, stream, session or path, 405 other methods (PATCH too: no trickle ICE, the answer carries every
@@ -57,7 +59,7 @@ class SessionHost(Protocol):
 
 
 def session_location(session_id: str) -> str:
-    """The `Location` of a session (relative to the server, as RFC 9725 allows)."""
+    """The `Location` of a session (relative to the server, as WHIP (RFC 9725) and WHEP allow)."""
     return f"/whep/session/{session_id}"
 
 

@@ -1,5 +1,5 @@
-"""The WHEP endpoint's HTTP behaviour (RFC 9725) on 127.0.0.1: status codes, headers, sessions' lifecycle,
-the bearer token every request but OPTIONS must carry.
+"""The WHEP endpoint's HTTP behaviour on 127.0.0.1 (draft-ietf-wish-whep, on WHIP's RFC 9725 rules):
+status codes, headers, sessions' lifecycle, the bearer token every request but OPTIONS must carry.
 
 Real: aiohttp, aiortc peers, LiveSources. No camera: camera 1 is "recorded" (its feed is a silent
 recorder restream port, so no ffmpeg starts) and camera 2 has not been probed yet.
