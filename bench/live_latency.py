@@ -41,6 +41,7 @@ if str(ROOT) not in sys.path:  # run as `python bench/live_latency.py`
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["QT_API"] = "pyside6"
 
+import av  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from backend_embed.api import LiveCodecPath, LiveEndpoint, StreamRole  # noqa: E402
@@ -53,6 +54,7 @@ from backend_embed.snapshots.live_capture import LiveCapture  # noqa: E402
 from backend_embed.streams.supervisor import StreamRecorder  # noqa: E402
 from camsim.config import CameraConfig  # noqa: E402
 from camsim.launcher import SimulatedCameras  # noqa: E402
+from camsim.timecode import decode_luma  # noqa: E402
 from tests.helpers.fake_backend import FakeBackend  # noqa: E402
 from tests.helpers.live_fakes import frame_capture_ms  # noqa: E402
 from tests.helpers.whep_server import WhepServer, start_whep_server  # noqa: E402
@@ -73,9 +75,14 @@ WALL_SIZE = (1300, 760)  # a single tile larger than the sub stream: the main st
 
 @dataclass
 class Samples:
-    """Latencies (ms) of painted frames whose timestamp code could be read; how many could not."""
+    """Latencies (ms) of painted frames whose timestamp code could be read; how many could not.
+
+    `ready` holds the same frames' capture-to-ready latencies: decoded and scaled, in the tile's slot
+    (`LiveFrame.received_ms`); what is left to `latencies` is the wait for the paint tick and the paint.
+    """
 
     latencies: list[float] = field(default_factory=list)
+    ready: list[float] = field(default_factory=list)
     unreadable: int = 0
 
     def observe(self, frame: LiveFrame, painted_s: float) -> None:
@@ -84,6 +91,7 @@ class Samples:
             self.unreadable += 1
         else:
             self.latencies.append(painted_s * 1000.0 - capture_ms)
+            self.ready.append(frame.received_ms - capture_ms)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -213,8 +221,49 @@ def report(label: str, samples: Samples, seconds: float) -> None:
     print(
         f"{label}: {len(values)} frames in {seconds:.0f} s ({samples.unreadable} unreadable), "
         f"latency p50 {percentile(values, 0.5):.0f} ms, p95 {percentile(values, 0.95):.0f} ms, "
-        f"min {min(values):.0f} ms, max {max(values):.0f} ms"
+        f"min {min(values):.0f} ms, max {max(values):.0f} ms; ready in the tile's slot (decoded, "
+        f"scaled) p50 {percentile(samples.ready, 0.5):.0f} ms"
     )
+
+
+#: a low-delay RTSP client: no input buffering, no reordering queue, TCP as the recorder uses
+DIRECT_OPTIONS = {
+    "rtsp_transport": "tcp",
+    "fflags": "nobuffer",
+    "flags": "low_delay",
+    "max_delay": "0",
+    "reorder_queue_size": "0",
+}
+
+
+def direct_reader(url: str, seconds: float) -> Samples:
+    """The floor any client pays: read the camera's RTSP directly with PyAV, decode, read each code.
+
+    Camera encode + RTSP + demux + decode, nothing of the project's: the project path's latency minus
+    this is what the recorder, WebRTC and the paint add."""
+    samples = Samples()
+    with av.open(url, options=dict(DIRECT_OPTIONS), timeout=(10.0, 5.0)) as container:
+        stream = container.streams.video[0]
+        stream.codec_context.thread_count = 1  # frame threads would hold frames back
+        stream.codec_context.flags |= av.codec.context.Flags.low_delay
+        started = time.monotonic()
+        for packet in container.demux(stream):
+            for frame in packet.decode():
+                now_ms = time.time() * 1000.0
+                if time.monotonic() - started < 1.0:
+                    continue  # past the start-up burst
+                luma = frame.planes[0]
+                capture_ms = decode_luma(
+                    memoryview(luma), frame.width, frame.height, luma.line_size
+                )
+                if capture_ms is None:
+                    samples.unreadable += 1
+                else:
+                    samples.latencies.append(now_ms - capture_ms)
+                    samples.ready.append(now_ms - capture_ms)
+            if time.monotonic() - started > seconds + 1.0:
+                break
+    return samples
 
 
 def build_wall(server: WhepServer, worker: LoopThread, root: Path) -> tuple[LiveWall, FakeBackend]:
@@ -239,6 +288,7 @@ class Result:
     cold_ms: list[float]
     warm_ms: list[float]
     old_cold_ms: float
+    direct: Samples = field(default_factory=Samples)
 
 
 async def measure_project(wall: LiveWall, seconds: float, colds: int, warms: int) -> Result:
@@ -308,6 +358,10 @@ async def measure(
     wall.set_layout(LayoutKind.SINGLE)
     wall.resize(WALL_SIZE[0], WALL_SIZE[1] + wall.toolbar.sizeHint().height())
     result = await measure_project(wall, args.seconds, args.colds, args.warms)
+    # cam2: configured as cam1 and nobody reads it yet (a second session on cam1 had the simulator's
+    # shared media stall the recorder's)
+    result.direct = await asyncio.to_thread(direct_reader, cameras.url(OLD), args.seconds)
+    report("camera read directly (PyAV RTSP, low delay: the floor)", result.direct, args.seconds)
     await small_tile_first_paint(wall, backend, server, worker)
     wall.set_layout(LayoutKind.SINGLE)
     with old_design_encoder(cameras.url(OLD), ports[2]):
@@ -380,6 +434,14 @@ def main() -> int:
     print(f"first frame, cold (nobody watching; {how}): {_ms_list(result.cold_ms)}")
     print(f"first frame, warm (feed running, GOP cache): {_ms_list(result.warm_ms)}")
     print(f"first frame, old design (cold): {result.old_cold_ms:.0f} ms")
+    if result.direct.latencies and result.project.ready:
+        floor = percentile(result.direct.latencies, 0.5)
+        ready = percentile(result.project.ready, 0.5)
+        print(
+            f"where the project path's p50 goes: {floor:.0f} ms camera + RTSP + decode (the floor), "
+            f"+{ready - floor:.0f} ms recorder restream + WebRTC + scale (to the tile's slot), "
+            f"+{p50 - ready:.0f} ms waiting for the paint tick and painting"
+        )
     print(f"total {time.monotonic() - started:.0f} s")
     print(
         f"RESULT name=live_latency p50_ms={p50:.0f} p95_ms={p95:.0f} old_p50_ms={old_p50:.0f} "
