@@ -20,8 +20,21 @@ VIDEO_CLOCK_HZ: Final = 90_000
 VIDEO_TIME_BASE: Final = fractions.Fraction(1, VIDEO_CLOCK_HZ)
 #: a silent source is reopened after this long (it also bounds how long `stop()` waits for the thread)
 DEFAULT_READ_TIMEOUT_S: Final = 1.0
-#: analyse little: the restream carries one H.264 stream whose parameters come with its first keyframe
-_OPEN_OPTIONS: Final = {"probesize": "32768", "analyzeduration": "100000"}
+#: No parser (`noparse`, which needs `nofillin`): libavformat's H.264 parser re-frames the stream and can
+#: end an access unit only when the next one starts, one frame interval (40 ms at 25 fps) on every frame.
+#: The recorder's ffmpeg writes one PES per access unit with its length (`RESTREAM_MUX_OPTIONS`), so a PES
+#: is a whole frame already; keyframes are found here (`_is_keyframe`). And no probing: without a parser
+#: libavformat cannot learn the picture size, so it read on to the probe size (32 KB, a second of a sub
+#: stream) and then delivered that second at once (a browser dropped frames over it). The PMT's stream
+#: type, all the reader needs, comes with the first packets.
+_OPEN_OPTIONS: Final = {
+    "probesize": "32",
+    "analyzeduration": "0",
+    "fflags": "+noparse+nofillin",
+}
+#: H.264 NAL unit types (ITU-T H.264 table 7-1): a slice of a non-IDR picture, a slice of an IDR picture
+_NAL_SLICE: Final = 1
+_NAL_IDR_SLICE: Final = 5
 _RETRY_DELAY_S: Final = 0.2
 _PASSTHROUGH_CODEC: Final = "h264"
 
@@ -151,7 +164,8 @@ class PacketReader:
                 if packet.pts is None or packet.size == 0:
                     continue
                 pts = round(packet.pts * time_base * VIDEO_CLOCK_HZ)
-                frame = EncodedFrame(bytes(packet), pts, packet.is_keyframe)
+                data = bytes(packet)
+                frame = EncodedFrame(data, pts, packet.is_keyframe or _is_keyframe(data))
                 self._post(self._deliver, frame)
         except (av.FFmpegError, OSError) as exc:  # silence past the timeout, or a broken stream
             logger.debug("%s: source went quiet or broke (%s); reopening", self._name, exc)
@@ -181,3 +195,21 @@ class PacketReader:
     def _set_finished(self) -> None:
         if self._finished is not None and not self._finished.done():
             self._finished.set_result(None)
+
+
+def _is_keyframe(access_unit: bytes) -> bool:
+    """Whether an Annex B H.264 access unit is an IDR picture: its first slice NAL unit says so.
+
+    Looks at the NAL headers up to the first slice only (a few `find`s in C per frame).
+    """
+    position = access_unit.find(b"\x00\x00\x01")
+    while position >= 0 and position + 3 < len(access_unit):
+        nal_type = access_unit[position + 3] & 0x1F
+        if nal_type == _NAL_IDR_SLICE:
+            return True
+        if (
+            _NAL_SLICE <= nal_type < _NAL_IDR_SLICE
+        ):  # another picture's slice (or a partition of one)
+            return False
+        position = access_unit.find(b"\x00\x00\x01", position + 3)
+    return False
