@@ -150,6 +150,7 @@ class ReceiverDecoder:
         self._codec_name: str | None = None
         #: frames that failed to decode (each one also asked the sender for a keyframe)
         self.decode_errors = 0
+        self._failing = 0  # failures since the last decoded picture
 
     def attach(self, receiver: RTCRtpReceiver) -> None:
         """Take over `receiver`'s decoding; call before its first packet (right after the transceiver).
@@ -208,13 +209,19 @@ class ReceiverDecoder:
         except av.FFmpegError as exc:
             # keep the decoder's state: a reset would fail every frame until the next keyframe
             self.decode_errors += 1
-            logger.warning("Live %s: a frame failed to decode (%s)", self._name, exc)
+            self._failing += 1
+            # once per run of failures (a stream joined between keyframes fails until the next one)
+            log = logger.warning if self._failing == 1 else logger.debug
+            log("Live %s: a frame failed to decode (%s); asking for a keyframe", self._name, exc)
             if self._error is not None:
                 self._error.set()
             return
         except Exception:  # a bug must not end the pool's thread (and every tile's video on it)
             logger.exception("Live %s: decoding a frame failed", self._name)
             return
+        if self._failing and frames:
+            logger.info("Live %s: decoding again after %d failed frames", self._name, self._failing)
+            self._failing = 0
         for frame in frames:
             if isinstance(frame, VideoFrame):
                 self._deliver(frame, behind=self._pending > 0)

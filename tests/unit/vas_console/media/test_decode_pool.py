@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fractions
+import logging
 import queue
 import threading
 from typing import Any
@@ -114,22 +115,28 @@ def test_a_picture_is_behind_while_newer_frames_of_its_receiver_wait() -> None:
     assert [behind for _, behind in recorder.pictures] == [False, True, True, False]
 
 
-def test_a_frame_that_fails_to_decode_asks_for_a_keyframe_and_later_frames_still_come() -> None:
+def test_a_frame_that_fails_to_decode_asks_for_a_keyframe_and_later_frames_still_come(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="vas_console.media.decode_pool")
     recorder = _Recorder()
     decoder, receiver = _attached(recorder, DecodePool(1))
     error: threading.Event = receiver._RTCRtpReceiver__decoder_error  # type: ignore[attr-defined]
     frames = _encoded_frames(2)
 
-    _queue_of(receiver).put(
-        (H264, JitterFrame(data=b"\x00\x00\x00\x01\x65" + b"\xff" * 64, timestamp=0))
-    )
+    broken = JitterFrame(data=b"\x00\x00\x00\x01\x65" + b"\xff" * 64, timestamp=0)
+    for _ in range(3):
+        _queue_of(receiver).put((H264, broken))
     for encoded in frames:
         _queue_of(receiver).put((H264, encoded))
     recorder.wait_for(2)
 
-    assert decoder.decode_errors >= 1
+    assert decoder.decode_errors >= 3
     assert error.is_set()  # the receiver sends a PLI with its next packet
     assert [luma for luma, _ in recorder.pictures] == pytest.approx([40, 60], abs=3)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1  # one warning for the run of failures, not one per frame
+    assert "decoding again after" in caplog.text
 
 
 def test_the_receivers_stop_ends_the_decoder_once_and_aiortcs_idle_thread_too() -> None:
