@@ -60,14 +60,16 @@ SOURCE_FPS = 25
 # -- the recorder side (child process) ---------------------------------------------------------------
 
 
-async def _start_recording(host: Any, cameras: SimulatedCameras, names: list[str]) -> list[int]:
+async def _start_recording(
+    host: Any, cameras: SimulatedCameras, names: list[str], stream: StreamRole
+) -> list[int]:
     ids = []
     for name in names:
         spec = CameraSpec(
             name=name,
             main_url=cameras.url(name, "main", credentials=False),
             sub_url=cameras.url(name, "sub", credentials=False),
-            recording=RecordingSettings(),
+            recording=RecordingSettings(stream=stream),
         )
         ids.append((await host.add_camera(spec)).id)
     deadline = time.monotonic() + 40
@@ -79,15 +81,17 @@ async def _start_recording(host: Any, cameras: SimulatedCameras, names: list[str
     raise TimeoutError(f"recorders not all recording: {states}")
 
 
-async def _until_main_streams_warm(host: Any, ids: list[int], timeout_s: float = 15.0) -> None:
-    """Wait until the host holds every main stream's newest GOP, as after recording a while (decision 22)."""
+async def _until_recorded_streams_warm(
+    host: Any, ids: list[int], stream: StreamRole, timeout_s: float = 15.0
+) -> None:
+    """Wait until the host holds every recorded stream's newest GOP, as after recording a while (decision 22)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        endpoints = [await host.live_endpoint(i, StreamRole.MAIN) for i in ids]
+        endpoints = [await host.live_endpoint(i, stream) for i in ids]
         if all(e.warm for e in endpoints):
             return
         await asyncio.sleep(0.5)
-    print("warning: not every main stream was warm; tiles start cold", file=sys.stderr)
+    print(f"warning: not every {stream.value} stream was warm; tiles start cold", file=sys.stderr)
 
 
 async def _endpoints(host: Any, ids: list[int]) -> list[dict[str, Any]]:
@@ -137,7 +141,7 @@ async def _answer(host: Any, cameras: SimulatedCameras, names: list[str]) -> Non
         print(json.dumps({"sessions": counts}), flush=True)
 
 
-async def serve(count: int) -> None:
+async def serve(count: int, recorded: StreamRole) -> None:
     """The child: cameras, a recording host with WHEP; prints the endpoints; serves until told to stop."""
     from backend_embed.config import BackendConfig
     from backend_embed.host import BackendHost
@@ -155,8 +159,8 @@ async def serve(count: int) -> None:
         host = BackendHost(config)
         try:
             await host.start()
-            ids = await _start_recording(host, cameras, names)
-            await _until_main_streams_warm(host, ids)
+            ids = await _start_recording(host, cameras, names, recorded)
+            await _until_recorded_streams_warm(host, ids, recorded)
             endpoints = await _endpoints(host, ids)
             print(json.dumps({"endpoints": endpoints, "pid": os.getpid()}), flush=True)
             await _answer(host, cameras, names)
@@ -197,8 +201,16 @@ class RecorderSide:
 
 
 @contextlib.asynccontextmanager
-async def recorder_side(count: int) -> AsyncIterator[RecorderSide]:
-    argv = [sys.executable, str(SCRIPT), "--serve", "--cameras", str(count)]
+async def recorder_side(count: int, recorded: StreamRole) -> AsyncIterator[RecorderSide]:
+    argv = [
+        sys.executable,
+        str(SCRIPT),
+        "--serve",
+        "--cameras",
+        str(count),
+        "--record",
+        recorded.value,
+    ]
     process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
         argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -258,6 +270,8 @@ class Figures:
     skipped: int
     #: per sub feed at the recorder side: frames per second its relay read, sent to viewers, skipped
     relay_fps: dict[str, list[float]]
+    #: main-stream feeds open at the recorder side (recorded cameras' warm feeds, bridges)
+    main_feeds: list[str]
 
 
 async def until(predicate: Any, timeout_s: float, what: str) -> None:
@@ -329,6 +343,7 @@ async def measure_window(wall: Any, monitor: Any, side: RecorderSide, seconds: f
             for feed, counts in relays_after.items()
             if feed in relays and feed.endswith("/sub")
         },
+        main_feeds=sorted(feed for feed in relays_after if feed.endswith("/main")),
     )
     return figures
 
@@ -385,7 +400,7 @@ async def watch(side: RecorderSide, args: argparse.Namespace, root: Path) -> Fig
 
 async def run(args: argparse.Namespace) -> Figures:
     with tempfile.TemporaryDirectory(prefix="live-grid-console-") as tmp:
-        async with recorder_side(args.cameras) as side:
+        async with recorder_side(args.cameras, StreamRole(args.record)) as side:
             return await watch(side, args, Path(tmp))
 
 
@@ -395,6 +410,7 @@ def summarise(figures: Figures) -> str:
     print(f"painted fps per tile: min {min(tiles):.1f}, max {max(tiles):.1f}")
     received = figures.session_fps
     print(f"received fps per session: min {min(received):.1f}, max {max(received):.1f}")
+    print(f"main-stream live feeds open at the recorder side: {len(figures.main_feeds)}")
     if figures.relay_fps:
         read, sent, skipped = ([fps[i] for fps in figures.relay_fps.values()] for i in range(3))
         print(
@@ -429,12 +445,19 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a short window (under 45 s in all)")
     parser.add_argument("--seconds", type=float, help="measured window (default 60, quick 12)")
     parser.add_argument("--cameras", type=int, default=16, help="cameras and tiles (1..16)")
+    parser.add_argument(
+        "--record",
+        choices=("main", "sub"),
+        default="main",
+        help="the stream each camera records (default main: the wall's sub streams need ingests of their "
+        "own; sub: the recorder's one session per camera feeds the wall too)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiortc").setLevel(logging.ERROR)
     if args.serve:
-        asyncio.run(serve(args.cameras))
+        asyncio.run(serve(args.cameras, StreamRole(args.record)))
         return 0
     args.seconds = args.seconds or (12.0 if args.quick else 60.0)
     args.warmup = 3.0 if args.quick else 5.0
