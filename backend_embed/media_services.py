@@ -168,7 +168,12 @@ class MediaServices:
         )
         await self._live.start()
         self._live_capture = LiveCapture(
-            self._live_sources, self._relay_of, pinned=self._keeps_warm
+            self._live_sources,
+            self._relay_of,
+            pinned=self._keeps_warm,
+            main_is_free=lambda camera_id: (
+                self._recorder_port(camera_id, StreamRole.MAIN) is not None
+            ),
         )
         logger.info("Live video served at %s", self._live.base_url)
 

@@ -8,7 +8,11 @@ decodes that GOP from its keyframe up to the newest frame in a worker thread and
 picture is the newest the camera sent, at the main stream's full resolution whatever stream a tile shows.
 
 Keeping it warm: the main feed is held while the camera is watched live (any stream), so the first still
-is as fast as the next, and for `linger_s` after the last still or the last viewer. A pinned camera's feed
+is as fast as the next, and for `linger_s` after the last still or the last viewer; but only where that
+costs the camera no session of its own (`main_is_free`: its recorder's restream carries the main stream,
+or the main stream is the one watched). A camera whose main stream is not recorded and that is watched on
+its sub stream keeps one RTSP session per stream in use: its first still starts the main feed and waits
+for a keyframe. A pinned camera's feed
 (`pin`: the host pins recorded cameras, whose recorder restream flows anyway) is held for as long as it
 stays pinned, so its GOP cache also answers the first live viewer. A cold still (nobody watching, nothing
 held) starts the feed and waits for the camera's next keyframe.
@@ -114,6 +118,7 @@ class LiveCapture:
         max_age_s: float = DEFAULT_MAX_AGE_S,
         warm_while_viewed: bool = True,
         pinned: Callable[[int], bool] | None = None,
+        main_is_free: Callable[[int], bool] | None = None,
     ) -> None:
         """Describe the capture; nothing is held until a still is taken or a camera is watched.
 
@@ -126,6 +131,9 @@ class LiveCapture:
             max_age_s: a newest frame older than this is stale (the camera stopped sending).
             warm_while_viewed: hold the main feed while any stream of the camera is watched live.
             pinned: cameras whose main feed stays held once `pin`ned (asked again every few seconds).
+            main_is_free: whether holding a camera's main feed adds no RTSP session at the camera (its
+                recorder's restream carries it); watching another stream warms the main feed only then.
+                Default: always.
         """
         self._sources = sources
         self._relay_of = relay_of
@@ -134,6 +142,7 @@ class LiveCapture:
         self._max_age_s = max_age_s
         self._warm_while_viewed = warm_while_viewed
         self._pinned = pinned or (lambda _camera_id: False)
+        self._main_is_free = main_is_free or (lambda _camera_id: True)
         self._holds: dict[int, _Hold] = {}
         self._starting: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -176,6 +185,8 @@ class LiveCapture:
         camera_id = feed.camera_id
         if not self._warm_while_viewed or self._stopped:
             return
+        if feed.stream is not StreamRole.MAIN and not self._main_is_free(camera_id):
+            return  # it would open a second session at the camera just in case of a still
         if camera_id in self._holds or camera_id in self._starting:
             return
         self._spawn(self._warm(camera_id), f"warm live stills {camera_id}")

@@ -173,6 +173,39 @@ async def test_watching_any_stream_warms_the_main_feed_until_the_linger_after_it
         await capture.stop()
 
 
+async def test_watching_the_sub_stream_does_not_open_a_main_stream_that_is_not_recorded(
+    sources: LiveSources,
+) -> None:
+    # the camera would get a second RTSP session (main) for a still nobody asked for
+    gops = FakeGops()
+    recorded_main: set[int] = {8}
+    capture = LiveCapture(
+        sources, gops.relay_of, linger_s=0.0, main_is_free=recorded_main.__contains__
+    )
+    try:
+        sub = await sources.acquire(7, StreamRole.SUB)
+        capture.note_viewed(sub)
+        await asyncio.sleep(0.2)
+        assert capture.held() == []
+        assert _viewers(sources, 7, StreamRole.MAIN) == 0
+
+        main = await sources.acquire(
+            7, StreamRole.MAIN
+        )  # watched on its main stream: the same feed
+        capture.note_viewed(main)
+        await _until(lambda: capture.held() == [7])
+        assert _viewers(sources, 7, StreamRole.MAIN) == 2  # the viewer and the hold share one feed
+
+        recorded_sub = await sources.acquire(8, StreamRole.SUB)  # main recorded: warming it is free
+        capture.note_viewed(recorded_sub)
+        await _until(lambda: capture.held() == [7, 8])
+        sources.release(sub)
+        sources.release(main)
+        sources.release(recorded_sub)
+    finally:
+        await capture.stop()
+
+
 async def test_a_pinned_camera_stays_held_while_pinned_and_is_let_go_after(
     sources: LiveSources,
 ) -> None:
