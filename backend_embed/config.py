@@ -37,9 +37,10 @@ class BackendConfig:
         ice_addresses: the only addresses offered as ICE host candidates to viewers.
         snapshot_max_age_days, snapshot_max_count: snapshot retention (None: no limit); protected snapshots
             are always kept and do not count against the limit.
-        live_warm_recorded: keep reading the recorder's restream of every recorded camera (its main
-            stream), so a first live viewer and a first live snapshot get the cached GOP at once instead of
-            waiting for the camera's next keyframe. Costs one demux (no decode) per recorded camera.
+        live_warm_recorded: keep reading the recorder's restream of every recorded camera (the stream
+            it records; its main stream only when that is the one recorded), so a first live viewer and a
+            first live snapshot get the cached GOP at once instead of waiting for the camera's next
+            keyframe. Costs one demux (no decode) per recorded camera, never a camera session.
     """
 
     database_url: str

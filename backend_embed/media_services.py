@@ -42,6 +42,7 @@ from backend_embed.snapshots.recorded_capture import RecordedCapture
 from backend_embed.snapshots.still import Still
 from backend_embed.streams.controller import RecordingController, StreamUrl
 from backend_embed.streams.live_sources import LiveFeed, LiveSources, LiveSourceUnavailableError
+from backend_embed.streams.warm_feeds import WarmFeeds
 from backend_embed.webrtc.access_token import load_or_create_token
 from backend_embed.webrtc.relay import LiveRelay
 from backend_embed.webrtc.service import LiveService
@@ -86,6 +87,7 @@ class MediaServices:
         self._live_sources: LiveSources | None = None
         self._live: LiveService | None = None
         self._live_capture: LiveCapture | None = None
+        self._warm_feeds: WarmFeeds | None = None
         self._recorded_capture = RecordedCapture(root, self._segments)
         self._tasks: list[asyncio.Task[None]] = []
         # the last successful probe of each camera stream: codec and picture size for live viewing
@@ -106,6 +108,8 @@ class MediaServices:
         try:
             if self._live_capture is not None:
                 await self._live_capture.stop()
+            if self._warm_feeds is not None:
+                self._warm_feeds.release_all()
             if self._live is not None:
                 await self._live.stop()
             if self._live_sources is not None:
@@ -114,6 +118,7 @@ class MediaServices:
                 await self._recording.stop()
         finally:
             self._live = self._live_sources = self._recording = self._live_capture = None
+            self._warm_feeds = None
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -175,6 +180,11 @@ class MediaServices:
                 self._recorder_port(camera_id, StreamRole.MAIN) is not None
             ),
         )
+        self._warm_feeds = WarmFeeds(
+            self._live_sources,
+            self._relay_of,
+            carried=lambda camera_id, stream: self._recorder_port(camera_id, stream) is not None,
+        )
         logger.info("Live video served at %s", self._live.base_url)
 
     def _keeps_warm(self, camera_id: int) -> bool:
@@ -185,12 +195,18 @@ class MediaServices:
         )
 
     async def _keep_warm_forever(self) -> None:
-        """Pin every recorded camera's main feed, following recorders that start (every 2 s)."""
+        """Every 2 s, following recorders that start and stop: pin every recorded camera's main feed
+        (stills; `LiveCapture`), and hold the feed of a recorded stream other than main (`WarmFeeds`)."""
         while True:
-            capture, recording = self._live_capture, self._recording
-            if capture is not None and recording is not None:
-                for status in recording.statuses():
-                    capture.pin(status.camera_id)
+            capture, recording, warm = self._live_capture, self._recording, self._warm_feeds
+            try:
+                if capture is not None and recording is not None and warm is not None:
+                    statuses = recording.statuses()
+                    for status in statuses:
+                        capture.pin(status.camera_id)
+                    await warm.follow({(status.camera_id, status.stream) for status in statuses})
+            except Exception:  # the task's boundary: a failed round only makes first frames slower
+                logger.exception("Keeping recorded cameras' live feeds warm failed")
             await asyncio.sleep(_WARM_CHECK_S)
 
     def _on_live_acquired(self, feed: LiveFeed) -> None:
@@ -205,11 +221,42 @@ class MediaServices:
     # cameras and probes --------------------------------------------------------------------------------
 
     async def on_probed(self, camera_id: int, result: ProbeResult) -> None:
-        """A probe of a camera's main stream succeeded: its recorder may start (the codec is known)."""
+        """A probe of a camera's main stream succeeded: its recorder may start (the codec is known).
+
+        A camera that records another stream has that stream probed too: its recorder copies or
+        transcodes by that stream's codec (a camera's sub stream is often another codec, MJPEG say).
+        """
         self._probes[(camera_id, StreamRole.MAIN)] = result
-        if self._recording is not None and result.codec:
-            await self._recording.note_codec(camera_id, result.codec)
-            self._monitor.supervise(camera_id, self._recording.is_recording(camera_id))
+        if self._recording is None or not result.codec:
+            return
+        codec: str | None = result.codec
+        stream = self._recording.recorded_stream(camera_id)
+        if stream is not None and stream is not StreamRole.MAIN:
+            codec = await self._recorded_stream_codec(camera_id, stream)
+        if codec:
+            await self._recording.note_codec(camera_id, codec)
+        self._monitor.supervise(camera_id, self._recording.is_recording(camera_id))
+
+    async def _recorded_stream_codec(self, camera_id: int, stream: StreamRole) -> str | None:
+        """The codec of a recorded stream other than main: probed once, then from the cache."""
+        probe = self._probes.get((camera_id, stream))
+        if probe is None:
+            try:
+                url, secrets = await self._stream_url(camera_id, stream)
+            except BackendError as exc:  # no such stream (any more)
+                logger.warning("Camera %d: no recorded %s stream: %s", camera_id, stream.value, exc)
+                return None
+            probe = await probe_stream(
+                url, timeout=self._config.probe_timeout_s, secrets=secrets, stream=stream
+            )
+            if not probe.ok:
+                logger.warning(
+                    "Camera %d: its recorded %s stream could not be probed: %s",
+                    camera_id, stream.value, probe.message,
+                )  # fmt: skip
+                return None
+            self._probes[(camera_id, stream)] = probe
+        return probe.codec
 
     async def camera_changed(self, camera: Camera, *, credentials_changed: bool) -> None:
         self._probes.pop((camera.id, StreamRole.SUB), None)  # probed again when next watched

@@ -130,6 +130,11 @@ class RecordingController:
     def is_recording(self, camera_id: int) -> bool:
         return camera_id in self._pipelines
 
+    def recorded_stream(self, camera_id: int) -> StreamRole | None:
+        """The stream the camera is set to record, or None (not recorded)."""
+        camera = self._wanted.get(camera_id)
+        return None if camera is None else camera.recording.stream
+
     def restream_port(self, camera_id: int, stream: StreamRole) -> int | None:
         """The loopback UDP port carrying the recorder's copy of this camera stream, if it records it."""
         pipeline = self._pipelines.get(camera_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -61,6 +62,30 @@ async def test_viewers_of_a_recorded_camera_share_its_one_rtsp_session(
     finally:
         for viewer in viewers:
             await viewer.close()
+
+
+async def test_a_camera_recording_its_sub_stream_keeps_it_warm_with_one_rtsp_session(
+    host: BackendHost, camsim_factory: CamSimFactory
+) -> None:
+    sim = camsim_factory([CameraConfig("lane", source="loop")])
+    camera = await add_recording_camera(host, sim, "lane", "Lane", recorded=StreamRole.SUB)
+
+    # the recorder probed its own stream (nobody asked for it live): within two of the host's 2 s rounds
+    # and one GOP its feed is held and its GOP cache full
+    await asyncio.sleep(6.0)
+    sub = await host.live_endpoint(camera.id, StreamRole.SUB)
+    assert sub.warm  # a wall's first viewer gets a picture at once
+
+    viewer = WhepViewer()
+    try:
+        await viewer.connect(sub.whep_url, sub.bearer_token)
+        frames = await viewer.wait_frames(10, within_s=10)
+        assert (frames[-1].width, frames[-1].height) == (640, 360)
+        # the recorder's one session feeds the viewer; nothing opens the main stream for stills
+        assert sim.sessions("lane", "sub") == 1
+        assert sim.sessions("lane", "main") == 0
+    finally:
+        await viewer.close()
 
 
 async def test_a_camera_without_a_sub_stream_says_so(host: BackendHost) -> None:
