@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -18,6 +18,7 @@ from backend_embed.snapshots.still import jpeg_size
 from backend_embed.streams.live_sources import LiveFeed, LiveSources, LiveSourceUnavailableError
 from backend_embed.webrtc.reader import EncodedFrame
 from backend_embed.webrtc.relay import CachedGop, LiveRelay
+from tests.helpers.recorded_sources import camera_url, recorded_sources
 from tests.unit.backend_embed.snapshots.coded import encode_gop, read_code
 
 BASE_MS = 1_795_255_200_000
@@ -64,20 +65,9 @@ class FakeGops:
             return self._owner.gops.get(self._camera_id)
 
 
-async def _url(camera_id: int, stream: StreamRole) -> tuple[str, Sequence[str]]:
-    return f"rtsp://127.0.0.1:8554/cam{camera_id}/{stream.value}", ()
-
-
 @pytest.fixture
 async def sources() -> AsyncIterator[LiveSources]:
-    live = LiveSources(
-        stream_url=_url,
-        recorder_port=lambda _camera, _stream: (
-            50_000
-        ),  # recorded: the recorder route runs no ffmpeg
-        codec_of=lambda _camera, _stream: "h264",
-        idle_grace_s=0.05,
-    )
+    live = recorded_sources(idle_grace_s=0.05)
     yield live
     await live.stop()
 
@@ -230,7 +220,7 @@ async def test_a_pinned_camera_stays_held_while_pinned_and_is_let_go_after(
 
 async def test_a_camera_whose_codec_is_unknown_has_no_live_still(gop: list[EncodedFrame]) -> None:
     sources = LiveSources(
-        stream_url=_url, recorder_port=lambda _c, _s: None, codec_of=lambda _c, _s: None
+        stream_url=camera_url, recorder_port=lambda _c, _s: None, codec_of=lambda _c, _s: None
     )
     capture = LiveCapture(sources, FakeGops().relay_of)
     try:

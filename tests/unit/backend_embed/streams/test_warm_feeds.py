@@ -5,31 +5,21 @@ Real: `LiveSources` on the recorder route (no ffmpeg starts on it). Fake: the re
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 
 import pytest
 
 from backend_embed.api.dto import StreamRole
 from backend_embed.streams.live_sources import LiveFeed, LiveSources
 from backend_embed.streams.warm_feeds import WarmFeeds
+from tests.helpers.recorded_sources import recorded_sources
 
 MAIN, SUB = StreamRole.MAIN, StreamRole.SUB
 
 
-async def _url(camera_id: int, stream: StreamRole) -> tuple[str, Sequence[str]]:
-    return f"rtsp://127.0.0.1:8554/cam{camera_id}/{stream.value}", ()
-
-
 @pytest.fixture
 async def sources() -> AsyncIterator[LiveSources]:
-    live = LiveSources(
-        stream_url=_url,
-        recorder_port=lambda _camera, _stream: (
-            50_000
-        ),  # recorded: the recorder route runs no ffmpeg
-        codec_of=lambda _camera, _stream: "h264",
-        idle_grace_s=0.0,
-    )
+    live = recorded_sources(idle_grace_s=0.0)
     yield live
     await live.stop()
 
