@@ -88,6 +88,7 @@ class MediaServices:
         self._live: LiveService | None = None
         self._live_capture: LiveCapture | None = None
         self._warm_feeds: WarmFeeds | None = None
+        self._keep_warm: asyncio.Task[None] | None = None
         self._recorded_capture = RecordedCapture(root, self._segments)
         self._tasks: list[asyncio.Task[None]] = []
         # the last successful probe of each camera stream: codec and picture size for live viewing
@@ -99,13 +100,16 @@ class MediaServices:
         self._tasks.append(asyncio.create_task(self._preview_maker.run(), name="previews"))
         await self._start_live()
         if self._config.record and self._config.live_warm_recorded:
-            self._tasks.append(
-                asyncio.create_task(self._keep_warm_forever(), name="keep live warm")
-            )
+            self._keep_warm = asyncio.create_task(self._keep_warm_forever(), name="keep live warm")
 
     async def stop(self) -> None:
         """Stop in reverse order: viewers, live feeds, recorders (they flush), previews, offline reviews."""
         try:
+            # first the task that pins and acquires feeds: a round of it must not start any while they go
+            if self._keep_warm is not None:
+                self._keep_warm.cancel()
+                await asyncio.gather(self._keep_warm, return_exceptions=True)
+                self._keep_warm = None
             if self._live_capture is not None:
                 await self._live_capture.stop()
             if self._warm_feeds is not None:

@@ -80,7 +80,10 @@ class DecodePool:
 def _serve(work: queue.SimpleQueue[tuple[ReceiverDecoder, Any]]) -> None:
     while True:
         decoder, item = work.get()
-        decoder._handle(item)
+        try:
+            decoder._handle(item)
+        except Exception:  # the thread serves other receivers too: their tiles must not freeze
+            logger.exception("Live decode pool: handling a frame failed")
 
 
 _DEFAULT_POOL: DecodePool | None = None
@@ -196,10 +199,13 @@ class ReceiverDecoder:
         """On the pool thread: decode one frame and hand on its pictures, or end."""
         with self._lock:
             self._pending -= 1
+            stopped = self._ended
         if item is None:
             self._decoder = None
             self._done.set()
             self._on_end()
+            return
+        if stopped:  # the receiver stopped: frames still queued before its marker are not decoded
             return
         codec, encoded = item
         if codec.name != self._codec_name:

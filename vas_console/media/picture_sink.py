@@ -65,12 +65,14 @@ class PictureSink:
 
     def notify_next(self, callback: Callable[[], None]) -> None:
         """Call `callback` (on the decode thread) after the next stored picture, once."""
-        self._notify = callback
+        with self._lock:
+            self._notify = callback
 
     def on_picture(self, frame: VideoFrame, behind: bool) -> None:
         """Store `frame` scaled, unless `behind` (newer frames wait: only the newest is worth scaling)."""
         if behind:
-            self.skipped += 1
+            with self._lock:
+                self.skipped += 1
             return
         width, height = fit_size((frame.width, frame.height), self._output)
         with self._lock:

@@ -155,6 +155,25 @@ def test_the_receivers_stop_ends_the_decoder_once_and_aiortcs_idle_thread_too() 
     assert recorder.end_calls == 1
 
 
+def test_frames_still_queued_when_the_receiver_stops_are_not_decoded() -> None:
+    # a reconnect waits for this decoder to end: a backlog must not keep it (and the pool) busy
+    recorder = _Recorder()
+    recorder.gate = threading.Event()
+    decoder, receiver = _attached(recorder, DecodePool(1))
+    frames = _encoded_frames(4)
+    _queue_of(receiver).put((H264, frames[0]))
+    assert recorder.holding.wait(5)
+    for encoded in frames[1:]:
+        _queue_of(receiver).put((H264, encoded))
+
+    _queue_of(receiver).put(None)
+    recorder.gate.set()
+
+    assert decoder.join(5)
+    assert recorder.ended.is_set()
+    assert len(recorder.pictures) == 1  # the one being handled; the three behind it were dropped
+
+
 def test_a_stop_before_any_frame_ends_at_once() -> None:
     recorder = _Recorder()
     decoder, receiver = _attached(recorder, DecodePool(1))
