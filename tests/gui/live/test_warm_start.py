@@ -108,9 +108,7 @@ def test_a_bridged_tile_maximised_onto_its_warm_stream_frees_its_bridge(
 ) -> None:
     dropped = _warm_cameras_whose_sub_streams_hang(fake_backend, cameras, sessions, MAX_BRIDGES + 1)
     wall.set_layout(LayoutKind.GRID_4X4)
-    for index, camera in enumerate(dropped[:MAX_BRIDGES]):
-        drop_camera(wall.tiles[index], camera.id)
-        qtbot.waitUntil(lambda i=index: wall.feeds.stream_of(wall.tiles[i]) is StreamRole.MAIN)
+    _drop_in_turn(qtbot, wall, dropped[:MAX_BRIDGES], StreamRole.MAIN)
     first = wall.tiles[0]
     own = next(s for s in sessions.sessions if s.url == whep_url(dropped[0].id, StreamRole.SUB))
     qtbot.mouseDClick(first, Qt.MouseButton.LeftButton)  # maximised: the main stream is its own now
@@ -127,6 +125,18 @@ def test_a_bridged_tile_maximised_onto_its_warm_stream_frees_its_bridge(
     assert wall.feeds.stream_of(wall.tiles[MAX_BRIDGES]) is StreamRole.MAIN, (
         "a bridge slot was free"
     )
+
+
+def _drop_in_turn(
+    qtbot: QtBot, wall: LiveWall, cameras: list[Camera], stream: StreamRole | None = None
+) -> None:
+    """Drop `cameras` onto tiles 0, 1, ... one by one, each once its tile plays `stream` (or any)."""
+    for index, camera in enumerate(cameras):
+        drop_camera(wall.tiles[index], camera.id)
+        if stream is None:
+            qtbot.waitUntil(lambda i=index: wall.feeds.stream_of(wall.tiles[i]) is not None)
+        else:
+            qtbot.waitUntil(lambda i=index: wall.feeds.stream_of(wall.tiles[i]) is stream)
 
 
 def _warm_cameras_whose_sub_streams_hang(
@@ -169,9 +179,7 @@ def test_at_most_max_bridges_tiles_start_on_a_warm_stream_at_once(
 ) -> None:
     dropped = _warm_cameras_whose_sub_streams_hang(fake_backend, cameras, sessions, MAX_BRIDGES + 3)
     wall.set_layout(LayoutKind.GRID_4X4)
-    for index, camera in enumerate(dropped):
-        drop_camera(wall.tiles[index], camera.id)
-        qtbot.waitUntil(lambda i=index: wall.feeds.stream_of(wall.tiles[i]) is not None)
+    _drop_in_turn(qtbot, wall, dropped)
 
     streams = [wall.feeds.stream_of(wall.tiles[i]) for i in range(len(dropped))]
     assert streams.count(StreamRole.MAIN) == MAX_BRIDGES

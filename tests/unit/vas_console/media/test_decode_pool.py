@@ -99,16 +99,23 @@ def test_frames_put_in_the_receivers_queue_are_decoded_in_order_on_the_pool() ->
     assert [behind for _, behind in recorder.pictures] == [False] * 5
 
 
-def test_a_picture_is_behind_while_newer_frames_of_its_receiver_wait() -> None:
+def _held_with_backlog(backlog: int) -> tuple[_Recorder, ReceiverDecoder, RTCRtpReceiver]:
+    """A receiver whose first picture is being handled (held at the gate) while `backlog` more wait."""
     recorder = _Recorder()
     recorder.gate = threading.Event()
-    _, receiver = _attached(recorder, DecodePool(1))
-    frames = _encoded_frames(4)
-
+    decoder, receiver = _attached(recorder, DecodePool(1))
+    frames = _encoded_frames(1 + backlog)
     _queue_of(receiver).put((H264, frames[0]))
     assert recorder.holding.wait(5)
-    for encoded in frames[1:]:  # three more arrive while the first picture is being handled
+    for encoded in frames[1:]:
         _queue_of(receiver).put((H264, encoded))
+    return recorder, decoder, receiver
+
+
+def test_a_picture_is_behind_while_newer_frames_of_its_receiver_wait() -> None:
+    recorder, _, _ = _held_with_backlog(3)  # three more arrive while the first picture is handled
+
+    assert recorder.gate is not None
     recorder.gate.set()
     recorder.wait_for(4)
 
@@ -157,16 +164,10 @@ def test_the_receivers_stop_ends_the_decoder_once_and_aiortcs_idle_thread_too() 
 
 def test_frames_still_queued_when_the_receiver_stops_are_not_decoded() -> None:
     # a reconnect waits for this decoder to end: a backlog must not keep it (and the pool) busy
-    recorder = _Recorder()
-    recorder.gate = threading.Event()
-    decoder, receiver = _attached(recorder, DecodePool(1))
-    frames = _encoded_frames(4)
-    _queue_of(receiver).put((H264, frames[0]))
-    assert recorder.holding.wait(5)
-    for encoded in frames[1:]:
-        _queue_of(receiver).put((H264, encoded))
+    recorder, decoder, receiver = _held_with_backlog(3)
 
     _queue_of(receiver).put(None)
+    assert recorder.gate is not None
     recorder.gate.set()
 
     assert decoder.join(5)
