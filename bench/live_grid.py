@@ -268,11 +268,15 @@ class Figures:
     sessions: dict[str, dict[str, int]]
     threads: dict[str, float]
     machine_cores: float
+    #: share of the machine's CPU time the hypervisor gave to other guests (Linux "steal")
+    steal: float
     packets_lost: int
     packets_received: int
     reconnects: int
     #: decoded frames the console did not scale because newer ones were already waiting
     skipped: int
+    #: scaled pictures replaced in a tile's slot before a paint tick took them (the GUI was late)
+    overwritten: int
     #: per sub feed at the recorder side: frames per second its relay read, sent to viewers, skipped
     relay_fps: dict[str, list[float]]
     #: main-stream feeds open at the recorder side (recorded cameras' warm feeds, bridges)
@@ -311,16 +315,25 @@ async def measure_window(wall: Any, monitor: Any, side: RecorderSide, seconds: f
     tiles = [t for t in wall.tiles if t.camera_name is not None]
     painted = [t.painted_frames for t in tiles]
     written = [s.slot.stats().written for s in wall.feeds.sessions()]
+    overwritten = sum(s.slot.stats().dropped for s in wall.feeds.sessions())
     skipped = sum(getattr(s, "frames_skipped", 0) for s in wall.feeds.sessions())
     cpu, recorder_cpu, started = own_cpu_seconds(), side.cpu_seconds(), time.monotonic()
     threads = thread_cpu_seconds()
     relays = (await side.ask("relays"))["relays"]
     psutil.cpu_percent()  # starts the machine-wide measurement
+    times = psutil.cpu_times()
     monitor.reset()
     await asyncio.sleep(seconds)
     wall_s = time.monotonic() - started
     stalls = monitor.stats()
     machine = psutil.cpu_percent() / 100 * (psutil.cpu_count() or 1)
+    times_after = psutil.cpu_times()
+    total = sum(times_after) - sum(times)
+    steal = (
+        (getattr(times_after, "steal", 0.0) - getattr(times, "steal", 0.0)) / total
+        if total
+        else 0.0
+    )
     after = thread_cpu_seconds()
     relays_after = (await side.ask("relays"))["relays"]
     by_thread = {k: (v - threads.get(k, 0.0)) / wall_s for k, v in after.items()}
@@ -339,10 +352,12 @@ async def measure_window(wall: Any, monitor: Any, side: RecorderSide, seconds: f
         sessions=(await side.ask("sessions"))["sessions"],
         threads=by_thread,
         machine_cores=machine,
+        steal=steal,
         packets_lost=sum(s.stats().packets_lost for s in wall.feeds.sessions()),
         packets_received=sum(s.stats().packets_received for s in wall.feeds.sessions()),
         reconnects=sum(getattr(s, "attempts", 1) - 1 for s in wall.feeds.sessions()),
         skipped=sum(getattr(s, "frames_skipped", 0) for s in wall.feeds.sessions()) - skipped,
+        overwritten=sum(s.slot.stats().dropped for s in wall.feeds.sessions()) - overwritten,
         relay_fps={
             feed: [(n - before) / wall_s for n, before in zip(counts, relays[feed], strict=True)]
             for feed, counts in relays_after.items()
@@ -427,11 +442,17 @@ def summarise(figures: Figures) -> str:
     print(f"RTP packets lost: {figures.packets_lost} of {total} (sessions' current connections)")
     print(f"reconnects since the tiles started: {figures.reconnects}")
     print(f"decoded frames skipped because newer ones waited (console behind): {figures.skipped}")
+    print(
+        f"scaled pictures replaced before a paint tick took them (GUI late): {figures.overwritten}"
+    )
     print(f"console CPU {figures.console_cores:.2f} cores, RSS {figures.rss_mb:.0f} MB")
     threads = sorted(figures.threads.items(), key=lambda item: -item[1])
     print("console threads: " + ", ".join(f"{name} {cores:.2f}" for name, cores in threads))
     print(f"recorder side (host + its ffmpeg) CPU {figures.recorder_cores:.2f} cores")
-    print(f"whole machine {figures.machine_cores:.2f} of {psutil.cpu_count()} cores busy")
+    print(
+        f"whole machine {figures.machine_cores:.2f} of {psutil.cpu_count()} cores busy; "
+        f"hypervisor steal {figures.steal:.0%} of its time"
+    )
     print(f"GUI stalls: p99 {figures.stall_p99_ms:.1f} ms, max {figures.stall_max_ms:.1f} ms")
     per_camera = [c["main"] + c["sub"] for c in figures.sessions.values()]
     print(

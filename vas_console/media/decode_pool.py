@@ -10,25 +10,28 @@ touches the loop: it is decoded, then scaled and stored by `on_picture`, on the 
 **Few threads.** One thread per receiver (aiortc's way, 16 on a 4x4 wall) made every frame's Python
 steps queue for the GIL beside the GUI thread: its stall p99 went past 100 ms. A small pool (one thread
 per core, at most four) keeps that contention low and still decodes in parallel (the decoder and swscale
-release the GIL). A receiver's frames always go to the same thread, in order.
+release the GIL). A receiver's frames are handled one at a time, in order, by whichever thread is free.
 
 **How.** aiortc has no hook for it. `ReceiverDecoder.attach()` replaces the receiver's private decoder
 queue, before its first packet, with one that passes the encoded frames to the pool. aiortc's own decoder
 thread waits idle on that queue until the receiver stops, when both get the stop marker. A frame that
 fails to decode sets aiortc's own error flag, so the receiver still asks the sender for a keyframe (PLI).
 
-**Behind.** `on_picture(frame, behind)`: `behind` is true when more of this receiver's encoded frames
-already wait. Every frame must be decoded (the next ones refer to it), but a reader that is behind need
-not scale this one.
+**Behind.** `on_picture(frame, waiting)`: `waiting` is how many of this receiver's encoded frames already
+wait behind this picture. Every frame must be decoded (the next ones refer to it), but a reader far enough
+behind need not scale this one (`PictureSink` skips it when the waiting frames would replace it anyway).
+More than `MAX_BACKLOG` waiting means decoding stays slower than arrival: they are dropped undecoded, a
+keyframe is asked for, and pictures are shown again from the next keyframe (a frozen picture for a moment
+rather than one that falls further behind until the session's stall timeout).
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -43,45 +46,57 @@ logger = logging.getLogger(__name__)
 _QUEUE_ATTRIBUTE: Final = "_RTCRtpReceiver__decoder_queue"
 _ERROR_ATTRIBUTE: Final = "_RTCRtpReceiver__decoder_error"
 
-PictureCallback = Callable[[VideoFrame, bool], None]
-"""Called on a decode thread with each decoded picture and whether newer encoded frames wait."""
+#: encoded frames of one receiver allowed to wait (2 s at 25 fps); past it they are dropped (see `submit`)
+MAX_BACKLOG: Final = 50
+
+PictureCallback = Callable[[VideoFrame, int], None]
+"""Called on a decode thread with each decoded picture and how many newer encoded frames wait."""
 
 
 class DecodePool:
-    """`threads` daemon threads, started on first use, that run `ReceiverDecoder`s' work in turn."""
+    """`threads` daemon threads, started on first use, that take turns on whichever receiver has work.
+
+    A receiver with frames waiting is in the ready queue at most once; a thread takes it, handles one
+    frame and puts it back at the end if more wait. So a receiver's frames stay in order (one thread at a
+    time), the receivers take turns, and a thread that the OS holds off a core delays only the one frame
+    it is on: the other threads go on with every other receiver. (Pinning each receiver to one thread had
+    let one preempted thread hold up a whole share of the wall.)
+    """
 
     def __init__(self, threads: int, name: str = "live-decode") -> None:
         if threads < 1:
             raise ValueError("a decode pool needs at least one thread")
-        self._queues: list[queue.SimpleQueue[tuple[ReceiverDecoder, Any]]] = []
+        self._ready: queue.SimpleQueue[ReceiverDecoder] = queue.SimpleQueue()
         self._size = threads
         self._name = name
         self._lock = threading.Lock()
-        self._next = itertools.count()
+        self._started = False
 
     @property
     def size(self) -> int:
         return self._size
 
-    def assign(self) -> queue.SimpleQueue[tuple[ReceiverDecoder, Any]]:
-        """The queue of the thread that is to decode a new receiver (round robin)."""
+    def schedule(self, decoder: ReceiverDecoder) -> None:
+        """Queue `decoder` for a turn (it has a frame waiting and is not queued or being handled)."""
         with self._lock:
-            if not self._queues:
+            if not self._started:
+                self._started = True
                 for index in range(self._size):
-                    work: queue.SimpleQueue[tuple[ReceiverDecoder, Any]] = queue.SimpleQueue()
                     thread = threading.Thread(
-                        target=_serve, args=(work,), name=f"{self._name}-{index}", daemon=True
+                        target=_serve,
+                        args=(self._ready,),
+                        name=f"{self._name}-{index}",
+                        daemon=True,
                     )
                     thread.start()
-                    self._queues.append(work)
-            return self._queues[next(self._next) % self._size]
+        self._ready.put(decoder)
 
 
-def _serve(work: queue.SimpleQueue[tuple[ReceiverDecoder, Any]]) -> None:
+def _serve(ready: queue.SimpleQueue[ReceiverDecoder]) -> None:
     while True:
-        decoder, item = work.get()
+        decoder = ready.get()
         try:
-            decoder._handle(item)
+            decoder._turn()
         except Exception:  # the thread serves other receivers too: their tiles must not freeze
             logger.exception("Live decode pool: handling a frame failed")
 
@@ -138,21 +153,27 @@ class ReceiverDecoder:
         on_end: Callable[[], None],
         name: str,
         pool: DecodePool | None = None,
+        max_backlog: int = MAX_BACKLOG,
     ) -> None:
         self._on_picture = on_picture
         self._on_end = on_end
         self._name = name
         self._pool = pool or default_pool()
-        self._work: queue.SimpleQueue[tuple[ReceiverDecoder, Any]] | None = None
+        self._max_backlog = max_backlog
         self._error: threading.Event | None = None
         self._lock = threading.Lock()
-        self._pending = 0
+        self._items: deque[Any] = deque()  # encoded frames waiting, then the stop marker (None)
+        self._scheduled = False  # in the pool's ready queue, or being handled
+        self._submitted = False
         self._ended = False
+        self._resync = False  # frames were dropped: show nothing until the next keyframe
         self._done = threading.Event()
         self._decoder: Any = None
         self._codec_name: str | None = None
         #: frames that failed to decode (each one also asked the sender for a keyframe)
         self.decode_errors = 0
+        #: encoded frames dropped undecoded because more than `max_backlog` waited
+        self.frames_dropped = 0
         self._failing = 0  # failures since the last decoded picture
 
     def attach(self, receiver: RTCRtpReceiver) -> None:
@@ -175,38 +196,74 @@ class ReceiverDecoder:
         with self._lock:
             if self._ended:
                 return
-            end_now = item is None and self._work is None  # stopped before any frame came
-            if end_now:
+            if item is None:
                 self._ended = True
+                # frames still waiting are not decoded: a reconnect waits for this decoder to end
+                self._items.clear()
+                if not self._submitted:  # stopped before any frame came: end here and now
+                    end_now = True
+                else:
+                    end_now = False
+                    self._items.append(None)
             else:
-                if item is None:
-                    self._ended = True  # nothing after the stop marker
-                if self._work is None:
-                    self._work = self._pool.assign()
-                self._pending += 1
-                self._work.put((self, item))
+                end_now = False
+                self._submitted = True
+                if len(self._items) >= self._max_backlog:
+                    self._drop_backlog()
+                self._items.append(item)
+            wake = not end_now and not self._scheduled
+            if wake:
+                self._scheduled = True
         if end_now:
             self._done.set()
             self._on_end()
+        elif wake:
+            self._pool.schedule(self)
+
+    def _drop_backlog(self) -> None:
+        """(Lock held.) Decoding stays behind arrival: drop what waits and start again at a keyframe."""
+        dropped = len(self._items)
+        self._items.clear()
+        self.frames_dropped += dropped
+        self._resync = True
+        if self._error is not None:
+            self._error.set()  # a PLI: the sender (or the camera's next GOP) brings a keyframe
+        logger.warning(
+            "Live %s: decoding fell %d frames behind; dropped them, waiting for a keyframe",
+            self._name,
+            dropped,
+        )
 
     def join(self, timeout_s: float) -> bool:
         """Wait until the stop marker was handled; True if it was (or nothing was ever submitted)."""
-        if self._work is None:
-            return True
+        with self._lock:
+            if not self._submitted:
+                return True
         return self._done.wait(timeout_s)
 
-    def _handle(self, item: Any) -> None:
-        """On the pool thread: decode one frame and hand on its pictures, or end."""
+    def _turn(self) -> None:
+        """On a pool thread: handle the oldest waiting item, then queue up again if more wait."""
         with self._lock:
-            self._pending -= 1
-            stopped = self._ended
-        if item is None:
+            if not self._items:  # (not expected: a decoder is queued only with work)
+                self._scheduled = False
+                return
+            item = self._items.popleft()
+            waiting = len(self._items)
+        if item is None:  # the stop marker
             self._decoder = None
             self._done.set()
             self._on_end()
             return
-        if stopped:  # the receiver stopped: frames still queued before its marker are not decoded
-            return
+        try:
+            self._decode(item, waiting)
+        finally:
+            with self._lock:
+                again = bool(self._items)
+                self._scheduled = again
+            if again:
+                self._pool.schedule(self)
+
+    def _decode(self, item: Any, waiting: int) -> None:
         codec, encoded = item
         if codec.name != self._codec_name:
             self._decoder, self._codec_name = _single_threaded(get_decoder(codec)), codec.name
@@ -229,14 +286,19 @@ class ReceiverDecoder:
             logger.info("Live %s: decoding again after %d failed frames", self._name, self._failing)
             self._failing = 0
         for frame in frames:
-            if isinstance(frame, VideoFrame):
-                self._deliver(frame, behind=self._pending > 0)
+            if not isinstance(frame, VideoFrame):
+                continue
+            if self._resync:  # after a drop: pictures made from missing references are not shown
+                if not frame.key_frame:
+                    continue
+                self._resync = False
+            self._deliver(frame, waiting=waiting)
 
-    def _deliver(self, frame: VideoFrame, *, behind: bool) -> None:
+    def _deliver(self, frame: VideoFrame, *, waiting: int) -> None:
         try:
-            self._on_picture(frame, behind)
+            self._on_picture(frame, waiting)
         except Exception:  # one bad picture must not end the tile's video
             logger.exception("Live %s: handling a decoded picture failed", self._name)
 
 
-__all__ = ["DecodePool", "PictureCallback", "ReceiverDecoder", "default_pool"]
+__all__ = ["MAX_BACKLOG", "DecodePool", "PictureCallback", "ReceiverDecoder", "default_pool"]

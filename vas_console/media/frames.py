@@ -1,12 +1,13 @@
-"""LatestFrameSlot: hands the newest video frame from a producer thread to a painter, dropping stale ones.
+"""LatestFrameSlot: hands the newest video frames from a producer thread to a painter, dropping stale ones.
 
-A tile's QTimer reads the slot at paint rate; the decoder writes it at camera rate. Nothing queues up, so a slow
-painter never makes the picture fall behind (one Qt signal per frame would).
+A tile's QTimer reads the slot at paint rate; the decoder writes it at camera rate. At most `depth` frames wait
+(one or two), so a slow painter never makes the picture fall behind (one Qt signal per frame would).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -23,37 +24,46 @@ class SlotStats:
 
 
 class LatestFrameSlot(Generic[T]):
-    """A one-element mailbox: `put` replaces, `take` returns the newest frame once (or None if nothing new)."""
+    """A small mailbox: `put` adds, `take` returns each frame once, oldest first; past `depth` the oldest goes.
 
-    def __init__(self) -> None:
+    With `depth` 1 (the default) it is a one-element mailbox: the newest frame wins. A live tile uses 2: a
+    picture that was ready just before the next one (a decode thread catching up after a wait, or the GUI's
+    tick late) is still shown, one paint tick later, instead of being replaced unseen. Anything older than
+    that is dropped, so the picture never falls more than one tick behind.
+    """
+
+    def __init__(self, depth: int = 1) -> None:
+        if depth < 1:
+            raise ValueError("a frame slot holds at least one frame")
+        self.depth = depth
         self._lock = threading.Lock()
-        self._frame: T | None = None
-        self._fresh = False
+        self._waiting: deque[T] = deque()
+        self._newest: T | None = None
         self._written = 0
         self._taken = 0
         self._dropped = 0
 
     def put(self, frame: T) -> None:
         with self._lock:
-            if self._fresh:
+            if len(self._waiting) == self.depth:
+                self._waiting.popleft()
                 self._dropped += 1
-            self._frame = frame
-            self._fresh = True
+            self._waiting.append(frame)
+            self._newest = frame
             self._written += 1
 
     def take(self) -> T | None:
-        """The newest frame if it has not been taken yet, else None."""
+        """The oldest frame not taken yet, else None."""
         with self._lock:
-            if not self._fresh:
+            if not self._waiting:
                 return None
-            self._fresh = False
             self._taken += 1
-            return self._frame
+            return self._waiting.popleft()
 
     def peek(self) -> T | None:
         """The newest frame whether or not it was taken (a repaint after a resize)."""
         with self._lock:
-            return self._frame
+            return self._newest
 
     def stats(self) -> SlotStats:
         with self._lock:

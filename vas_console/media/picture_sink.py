@@ -38,7 +38,8 @@ class PictureSink:
         capture_probe: CaptureProbe | None = None,
         probe_interval_s: float = 1.0,
     ) -> None:
-        self.slot: LatestFrameSlot[LiveFrame] = LatestFrameSlot()
+        # two deep: a picture ready just before the next is shown a tick later, not replaced unseen
+        self.slot: LatestFrameSlot[LiveFrame] = LatestFrameSlot(depth=2)
         self._output = output_size
         self._probe_fn = capture_probe
         self._probe_interval_s = probe_interval_s
@@ -52,7 +53,7 @@ class PictureSink:
         self._notify: Callable[[], None] | None = None
         #: pictures stored so far (the tile's frame count)
         self.sequence = 0
-        #: decoded pictures not scaled because newer frames already waited (the console was behind)
+        #: decoded pictures not scaled because more newer frames waited than the slot holds (far behind)
         self.skipped = 0
         #: the latest measured capture-to-ready latency (ms), when a capture probe is set
         self.latency_ms: float | None = None
@@ -68,9 +69,13 @@ class PictureSink:
         with self._lock:
             self._notify = callback
 
-    def on_picture(self, frame: VideoFrame, behind: bool) -> None:
-        """Store `frame` scaled, unless `behind` (newer frames wait: only the newest is worth scaling)."""
-        if behind:
+    def on_picture(self, frame: VideoFrame, waiting: int) -> None:
+        """Store `frame` scaled, unless `waiting` (newer encoded frames) fill the slot's depth anyway.
+
+        Skipping only then keeps a decode thread that catches up after a short wait from losing a picture
+        that would still be shown (the slot keeps it for the next paint tick).
+        """
+        if waiting >= self.slot.depth:
             with self._lock:
                 self.skipped += 1
             return

@@ -128,7 +128,7 @@ class WhepSession:
 
     @property
     def frames_skipped(self) -> int:
-        """Decoded frames not scaled because newer ones already waited (the console was behind)."""
+        """Decoded frames not scaled: more newer ones waited than the slot holds (the console was behind)."""
         return self._pictures.skipped
 
     def set_output_size(self, width: int, height: int) -> None:

@@ -1,4 +1,4 @@
-"""ReceiverDecoder: a receiver's H.264 frames decoded on the pool, in order, told when behind, ended once."""
+"""ReceiverDecoder: a receiver's H.264 frames decoded on the pool, in order, told what waits, bounded, ended once."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import fractions
 import logging
 import queue
 import threading
+import time
 from typing import Any
 
 import av
@@ -51,18 +52,18 @@ class _Recorder:
     """Collects what the decoder hands on; `gate` (when set) holds the first picture until released."""
 
     def __init__(self) -> None:
-        self.pictures: list[tuple[int, bool]] = []
+        self.pictures: list[tuple[int, int]] = []  # (luma, frames waiting behind it)
         self.ended = threading.Event()
         self.end_calls = 0
         self.gate: threading.Event | None = None
         self.holding = threading.Event()
         self.count = threading.Semaphore(0)
 
-    def on_picture(self, frame: VideoFrame, behind: bool) -> None:
+    def on_picture(self, frame: VideoFrame, waiting: int) -> None:
         if self.gate is not None and not self.pictures:
             self.holding.set()
             self.gate.wait(5)
-        self.pictures.append((_luma(frame), behind))
+        self.pictures.append((_luma(frame), waiting))
         self.count.release()
 
     def on_end(self) -> None:
@@ -74,9 +75,11 @@ class _Recorder:
             assert self.count.acquire(timeout=5), f"only {len(self.pictures)} pictures came"
 
 
-def _attached(recorder: _Recorder, pool: DecodePool) -> tuple[ReceiverDecoder, RTCRtpReceiver]:
+def _attached(
+    recorder: _Recorder, pool: DecodePool, max_backlog: int = 50
+) -> tuple[ReceiverDecoder, RTCRtpReceiver]:
     receiver = RTCRtpReceiver("video", transport=_NoTransport())  # type: ignore[arg-type]
-    decoder = ReceiverDecoder(recorder.on_picture, recorder.on_end, "test", pool)
+    decoder = ReceiverDecoder(recorder.on_picture, recorder.on_end, "test", pool, max_backlog)
     decoder.attach(receiver)
     return decoder, receiver
 
@@ -96,14 +99,16 @@ def test_frames_put_in_the_receivers_queue_are_decoded_in_order_on_the_pool() ->
         recorder.wait_for(1)  # one at a time: never behind
 
     assert [luma for luma, _ in recorder.pictures] == pytest.approx([40, 60, 80, 100, 120], abs=3)
-    assert [behind for _, behind in recorder.pictures] == [False] * 5
+    assert [waiting for _, waiting in recorder.pictures] == [0] * 5
 
 
-def _held_with_backlog(backlog: int) -> tuple[_Recorder, ReceiverDecoder, RTCRtpReceiver]:
-    """A receiver whose first picture is being handled (held at the gate) while `backlog` more wait."""
+def _held_with_backlog(
+    backlog: int, max_backlog: int = 50
+) -> tuple[_Recorder, ReceiverDecoder, RTCRtpReceiver]:
+    """A receiver whose first picture is being handled (held at the gate) while `backlog` more come."""
     recorder = _Recorder()
     recorder.gate = threading.Event()
-    decoder, receiver = _attached(recorder, DecodePool(1))
+    decoder, receiver = _attached(recorder, DecodePool(1), max_backlog)
     frames = _encoded_frames(1 + backlog)
     _queue_of(receiver).put((H264, frames[0]))
     assert recorder.holding.wait(5)
@@ -112,14 +117,33 @@ def _held_with_backlog(backlog: int) -> tuple[_Recorder, ReceiverDecoder, RTCRtp
     return recorder, decoder, receiver
 
 
-def test_a_picture_is_behind_while_newer_frames_of_its_receiver_wait() -> None:
+def test_each_picture_tells_how_many_frames_of_its_receiver_wait_behind_it() -> None:
     recorder, _, _ = _held_with_backlog(3)  # three more arrive while the first picture is handled
 
     assert recorder.gate is not None
     recorder.gate.set()
     recorder.wait_for(4)
 
-    assert [behind for _, behind in recorder.pictures] == [False, True, True, False]
+    assert [waiting for _, waiting in recorder.pictures] == [0, 2, 1, 0]
+
+
+def test_a_backlog_past_the_bound_is_dropped_and_pictures_resume_at_the_next_keyframe(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # frames 1-3 wait; the 4th finds the bound reached: 1-3 go, and 4-5 (made from them) are not shown
+    recorder, decoder, receiver = _held_with_backlog(5, max_backlog=3)
+    error: threading.Event = receiver._RTCRtpReceiver__decoder_error  # type: ignore[attr-defined]
+    assert decoder.frames_dropped == 3
+    assert error.is_set()  # the receiver asks for a keyframe (PLI) with its next packet
+    assert "fell 3 frames behind" in caplog.text
+
+    assert recorder.gate is not None
+    recorder.gate.set()
+    recorder.wait_for(1)  # the one that was being handled
+    _queue_of(receiver).put((H264, _encoded_frames(1)[0]))  # a keyframe (an IDR of grey 40)
+    recorder.wait_for(1)
+
+    assert [luma for luma, _ in recorder.pictures] == pytest.approx([40, 40], abs=3)
 
 
 def test_a_frame_that_fails_to_decode_asks_for_a_keyframe_and_later_frames_still_come(
@@ -193,7 +217,7 @@ def test_an_error_while_handling_a_picture_is_logged_and_the_next_one_still_come
     pictures: list[int] = []
     arrived = threading.Semaphore(0)
 
-    def on_picture(frame: VideoFrame, behind: bool) -> None:
+    def on_picture(frame: VideoFrame, waiting: int) -> None:
         arrived.release()
         if not pictures:
             pictures.append(-1)
@@ -211,29 +235,63 @@ def test_an_error_while_handling_a_picture_is_logged_and_the_next_one_still_come
     assert "handling a decoded picture failed" in caplog.text
 
 
-def test_receivers_are_spread_over_the_pools_threads() -> None:
+def test_a_thread_held_on_one_receiver_does_not_hold_up_the_others() -> None:
+    # pinned receivers (round robin over 2 threads) would have put the third on the held thread
     pool = DecodePool(2)
-    names: list[str] = []
-    seen = threading.Semaphore(0)
-
-    def on_picture(frame: VideoFrame, behind: bool) -> None:
-        names.append(threading.current_thread().name)
-        seen.release()
+    held, others = _Recorder(), _Recorder()
+    held.gate = threading.Event()
+    _, first = _attached(held, pool)
+    _queue_of(first).put((H264, _encoded_frames(1)[0]))
+    assert held.holding.wait(5)
 
     for _ in range(2):
-        receiver = RTCRtpReceiver("video", transport=_NoTransport())  # type: ignore[arg-type]
-        ReceiverDecoder(on_picture, lambda: None, "test", pool).attach(receiver)
+        _, receiver = _attached(others, pool)
         _queue_of(receiver).put((H264, _encoded_frames(1)[0]))
-        assert seen.acquire(timeout=5)
+        others.wait_for(1)
+    assert held.pictures == []  # the others came while the first thread was still held
 
-    assert sorted(names) == ["live-decode-0", "live-decode-1"]
+    held.gate.set()
+    held.wait_for(1)
+
+
+def test_one_receivers_frames_are_handled_one_at_a_time_in_order_by_any_thread() -> None:
+    pool = DecodePool(4)
+    lumas: list[int] = []
+    threads: set[str] = set()
+    busy = threading.Lock()
+    overlaps: list[int] = []
+    done = threading.Semaphore(0)
+
+    def on_picture(frame: VideoFrame, waiting: int) -> None:
+        if not busy.acquire(blocking=False):
+            overlaps.append(_luma(frame))
+            return
+        try:
+            threads.add(threading.current_thread().name)
+            lumas.append(_luma(frame))
+            time.sleep(0.002)  # long enough for another thread to try
+        finally:
+            busy.release()
+            done.release()
+
+    receiver = RTCRtpReceiver("video", transport=_NoTransport())  # type: ignore[arg-type]
+    ReceiverDecoder(on_picture, lambda: None, "test", pool).attach(receiver)
+    frames = _encoded_frames(10)
+    for encoded in frames:
+        _queue_of(receiver).put((H264, encoded))
+    for _ in frames:
+        assert done.acquire(timeout=5)
+
+    assert overlaps == []
+    assert lumas == pytest.approx([40 + 20 * i for i in range(10)], abs=3)
+    assert threads <= {f"live-decode-{i}" for i in range(4)}
 
 
 def test_attach_fails_loudly_when_aiortc_keeps_its_decoder_queue_elsewhere() -> None:
     class _Elsewhere:
         pass
 
-    decoder = ReceiverDecoder(lambda frame, behind: None, lambda: None, "test", DecodePool(1))
+    decoder = ReceiverDecoder(lambda frame, waiting: None, lambda: None, "test", DecodePool(1))
 
     with pytest.raises(TypeError, match="decoder queue"):
         decoder.attach(_Elsewhere())  # type: ignore[arg-type]

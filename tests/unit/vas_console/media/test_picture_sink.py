@@ -1,4 +1,4 @@
-"""PictureSink: pictures scaled to fit the tile in two steps, stored without a copy, skipped when behind."""
+"""PictureSink: pictures scaled to fit the tile in two steps, stored without a copy, skipped when far behind."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _gradient(width: int = 640, height: int = 360, index: int = 0) -> VideoFrame
 def test_a_picture_is_scaled_to_fit_the_output_keeping_its_aspect() -> None:
     sink = PictureSink((478, 300))
 
-    sink.on_picture(_gradient(), behind=False)
+    sink.on_picture(_gradient(), waiting=0)
 
     frame = sink.slot.take()
     assert frame is not None
@@ -43,7 +43,7 @@ def test_a_picture_is_scaled_to_fit_the_output_keeping_its_aspect() -> None:
 def test_two_step_scaling_matches_swscales_one_step_picture() -> None:
     source = _gradient()
     sink = PictureSink((478, 268))
-    sink.on_picture(source, behind=False)
+    sink.on_picture(source, waiting=0)
     frame = sink.slot.take()
     assert frame is not None
 
@@ -63,7 +63,7 @@ def test_two_step_scaling_matches_swscales_one_step_picture() -> None:
 
 def test_the_pixels_are_a_read_only_view_not_a_copy() -> None:
     sink = PictureSink((320, 180))
-    sink.on_picture(_gradient(), behind=False)
+    sink.on_picture(_gradient(), waiting=0)
     frame = sink.slot.take()
     assert frame is not None
 
@@ -71,18 +71,20 @@ def test_the_pixels_are_a_read_only_view_not_a_copy() -> None:
     assert frame.pixels.readonly
 
 
-def test_a_picture_that_is_behind_is_counted_and_not_stored() -> None:
+def test_a_picture_with_a_slots_worth_of_frames_behind_it_is_counted_and_not_stored() -> None:
     sink = PictureSink((320, 180))
+    assert sink.slot.depth == 2
 
-    sink.on_picture(_gradient(index=0), behind=True)
-    sink.on_picture(_gradient(index=1), behind=True)
-    sink.on_picture(_gradient(index=2), behind=False)
+    sink.on_picture(_gradient(index=0), waiting=3)  # far behind: the waiting ones replace it anyway
+    sink.on_picture(_gradient(index=1), waiting=2)
+    sink.on_picture(_gradient(index=2), waiting=1)  # one behind: kept, shown a tick before the next
+    sink.on_picture(_gradient(index=3), waiting=0)
 
     assert sink.skipped == 2
-    assert sink.slot.stats().written == 1
-    shown = sink.slot.take()
-    assert shown is not None
-    assert shown.media_time_s == pytest.approx(0.08)  # the third picture
+    assert sink.slot.stats().written == 2
+    shown = [sink.slot.take(), sink.slot.take()]
+    assert [f.media_time_s for f in shown if f is not None] == pytest.approx([0.08, 0.12])
+    assert sink.slot.take() is None
 
 
 def test_notify_next_is_called_once_after_the_next_stored_picture() -> None:
@@ -90,20 +92,21 @@ def test_notify_next_is_called_once_after_the_next_stored_picture() -> None:
     calls: list[int] = []
     sink.notify_next(lambda: calls.append(sink.sequence))
 
-    sink.on_picture(_gradient(), behind=True)  # skipped: not stored, no call
+    sink.on_picture(_gradient(), waiting=2)  # skipped: not stored, no call
     assert calls == []
-    sink.on_picture(_gradient(), behind=False)
-    sink.on_picture(_gradient(), behind=False)
+    sink.on_picture(_gradient(), waiting=0)
+    sink.on_picture(_gradient(), waiting=0)
 
     assert calls == [1]
 
 
 def test_a_new_output_size_applies_to_the_next_picture() -> None:
     sink = PictureSink((640, 360))
-    sink.on_picture(_gradient(), behind=False)
+    sink.on_picture(_gradient(), waiting=0)
     sink.set_output_size(160, 160)
-    sink.on_picture(_gradient(), behind=False)
+    sink.on_picture(_gradient(), waiting=0)
 
+    assert sink.slot.take() is not None  # the first, at the old size
     frame = sink.slot.take()
     assert frame is not None
     assert (frame.width, frame.height) == (160, 90)
@@ -118,7 +121,7 @@ def test_the_capture_probe_gives_the_latency_at_most_once_per_interval() -> None
 
     sink = PictureSink((320, 180), capture_probe=probe, probe_interval_s=60.0)
     for _ in range(3):
-        sink.on_picture(_gradient(), behind=False)
+        sink.on_picture(_gradient(), waiting=0)
 
     assert len(probed) == 1
     assert sink.latency_ms is not None
