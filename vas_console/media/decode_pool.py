@@ -20,9 +20,9 @@ fails to decode sets aiortc's own error flag, so the receiver still asks the sen
 **Behind.** `on_picture(frame, waiting)`: `waiting` is how many of this receiver's encoded frames already
 wait behind this picture. Every frame must be decoded (the next ones refer to it), but a reader far enough
 behind need not scale this one (`PictureSink` skips it when the waiting frames would replace it anyway).
-More than `MAX_BACKLOG` waiting means decoding stays slower than arrival: they are dropped undecoded, a
-keyframe is asked for, and pictures are shown again from the next keyframe (a frozen picture for a moment
-rather than one that falls further behind until the session's stall timeout).
+A frame waiting longer than `MAX_BACKLOG_S` means decoding stays slower than arrival: the waiting frames
+are dropped undecoded, a keyframe is asked for, and pictures are shown again from the next keyframe (a
+frozen picture for a moment rather than one that falls further behind until the session's stall timeout).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Final
@@ -46,8 +47,10 @@ logger = logging.getLogger(__name__)
 _QUEUE_ATTRIBUTE: Final = "_RTCRtpReceiver__decoder_queue"
 _ERROR_ATTRIBUTE: Final = "_RTCRtpReceiver__decoder_error"
 
-#: encoded frames of one receiver allowed to wait (2 s at 25 fps); past it they are dropped (see `submit`)
-MAX_BACKLOG: Final = 50
+#: how long a receiver's oldest waiting frame may have waited; past it the waiting ones are dropped (see
+#: `submit`). An age, not a count: a new viewer's GOP cache arrives as a burst of up to a GOP (50 frames
+#: at 25 fps with a 2 s GOP) that is decoded in a fraction of a second and must not be dropped.
+MAX_BACKLOG_S: Final = 2.0
 
 PictureCallback = Callable[[VideoFrame, int], None]
 """Called on a decode thread with each decoded picture and how many newer encoded frames wait."""
@@ -153,16 +156,21 @@ class ReceiverDecoder:
         on_end: Callable[[], None],
         name: str,
         pool: DecodePool | None = None,
-        max_backlog: int = MAX_BACKLOG,
+        max_backlog_s: float = MAX_BACKLOG_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._on_picture = on_picture
         self._on_end = on_end
         self._name = name
         self._pool = pool or default_pool()
-        self._max_backlog = max_backlog
+        self._max_backlog_s = max_backlog_s
+        self._clock = clock
         self._error: threading.Event | None = None
         self._lock = threading.Lock()
         self._items: deque[Any] = deque()  # encoded frames waiting, then the stop marker (None)
+        self._since: deque[float] = (
+            deque()
+        )  # when each waiting frame came (clock), in step with _items
         self._scheduled = False  # in the pool's ready queue, or being handled
         self._submitted = False
         self._ended = False
@@ -172,7 +180,7 @@ class ReceiverDecoder:
         self._codec_name: str | None = None
         #: frames that failed to decode (each one also asked the sender for a keyframe)
         self.decode_errors = 0
-        #: encoded frames dropped undecoded because more than `max_backlog` waited
+        #: encoded frames dropped undecoded because the oldest had waited more than `max_backlog_s`
         self.frames_dropped = 0
         self._failing = 0  # failures since the last decoded picture
 
@@ -200,6 +208,7 @@ class ReceiverDecoder:
                 self._ended = True
                 # frames still waiting are not decoded: a reconnect waits for this decoder to end
                 self._items.clear()
+                self._since.clear()
                 if not self._submitted:  # stopped before any frame came: end here and now
                     end_now = True
                 else:
@@ -208,9 +217,11 @@ class ReceiverDecoder:
             else:
                 end_now = False
                 self._submitted = True
-                if len(self._items) >= self._max_backlog:
-                    self._drop_backlog()
+                now = self._clock()
+                if self._since and now - self._since[0] > self._max_backlog_s:
+                    self._drop_backlog(now - self._since[0])
                 self._items.append(item)
+                self._since.append(now)
             wake = not end_now and not self._scheduled
             if wake:
                 self._scheduled = True
@@ -220,17 +231,19 @@ class ReceiverDecoder:
         elif wake:
             self._pool.schedule(self)
 
-    def _drop_backlog(self) -> None:
+    def _drop_backlog(self, age_s: float) -> None:
         """(Lock held.) Decoding stays behind arrival: drop what waits and start again at a keyframe."""
         dropped = len(self._items)
         self._items.clear()
+        self._since.clear()
         self.frames_dropped += dropped
         self._resync = True
         if self._error is not None:
             self._error.set()  # a PLI: the sender (or the camera's next GOP) brings a keyframe
         logger.warning(
-            "Live %s: decoding fell %d frames behind; dropped them, waiting for a keyframe",
+            "Live %s: decoding fell %.1f s (%d frames) behind; dropped them, waiting for a keyframe",
             self._name,
+            age_s,
             dropped,
         )
 
@@ -248,6 +261,8 @@ class ReceiverDecoder:
                 self._scheduled = False
                 return
             item = self._items.popleft()
+            if self._since:
+                self._since.popleft()
             waiting = len(self._items)
         if item is None:  # the stop marker
             self._decoder = None
@@ -301,4 +316,4 @@ class ReceiverDecoder:
             logger.exception("Live %s: handling a decoded picture failed", self._name)
 
 
-__all__ = ["MAX_BACKLOG", "DecodePool", "PictureCallback", "ReceiverDecoder", "default_pool"]
+__all__ = ["MAX_BACKLOG_S", "DecodePool", "PictureCallback", "ReceiverDecoder", "default_pool"]

@@ -36,7 +36,7 @@ def _encoded_frames(count: int) -> list[JitterFrame]:
     packets = []
     for index in range(count):
         frame = VideoFrame(64, 48, "yuv420p")
-        for plane, value in zip(frame.planes, (40 + index * 20, 128, 128), strict=True):
+        for plane, value in zip(frame.planes, (40 + index * 20 % 200, 128, 128), strict=True):
             plane.update(bytes([value]) * plane.buffer_size)
         frame.pts = index
         packets.extend(encoder.encode(frame))
@@ -75,11 +75,23 @@ class _Recorder:
             assert self.count.acquire(timeout=5), f"only {len(self.pictures)} pictures came"
 
 
+class _Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def _attached(
-    recorder: _Recorder, pool: DecodePool, max_backlog: int = 50
+    recorder: _Recorder, pool: DecodePool, clock: _Clock | None = None
 ) -> tuple[ReceiverDecoder, RTCRtpReceiver]:
     receiver = RTCRtpReceiver("video", transport=_NoTransport())  # type: ignore[arg-type]
-    decoder = ReceiverDecoder(recorder.on_picture, recorder.on_end, "test", pool, max_backlog)
+    decoder = ReceiverDecoder(
+        recorder.on_picture, recorder.on_end, "test", pool, 1.0, clock or _Clock()
+    )
     decoder.attach(receiver)
     return decoder, receiver
 
@@ -103,16 +115,22 @@ def test_frames_put_in_the_receivers_queue_are_decoded_in_order_on_the_pool() ->
 
 
 def _held_with_backlog(
-    backlog: int, max_backlog: int = 50
+    backlog: int, clock: _Clock | None = None, late: int = 0
 ) -> tuple[_Recorder, ReceiverDecoder, RTCRtpReceiver]:
-    """A receiver whose first picture is being handled (held at the gate) while `backlog` more come."""
+    """A receiver whose first picture is being handled (held at the gate) while `backlog` more come.
+
+    The last `late` of them come 1.5 s after the others (the decoder drops backlogs older than 1 s).
+    """
+    clock = clock or _Clock()
     recorder = _Recorder()
     recorder.gate = threading.Event()
-    decoder, receiver = _attached(recorder, DecodePool(1), max_backlog)
+    decoder, receiver = _attached(recorder, DecodePool(1), clock)
     frames = _encoded_frames(1 + backlog)
     _queue_of(receiver).put((H264, frames[0]))
     assert recorder.holding.wait(5)
-    for encoded in frames[1:]:
+    for index, encoded in enumerate(frames[1:]):
+        if index == backlog - late:
+            clock.now += 1.5
         _queue_of(receiver).put((H264, encoded))
     return recorder, decoder, receiver
 
@@ -127,15 +145,27 @@ def test_each_picture_tells_how_many_frames_of_its_receiver_wait_behind_it() -> 
     assert [waiting for _, waiting in recorder.pictures] == [0, 2, 1, 0]
 
 
-def test_a_backlog_past_the_bound_is_dropped_and_pictures_resume_at_the_next_keyframe(
+def test_a_burst_of_frames_arriving_together_is_all_decoded() -> None:
+    # a new viewer's GOP cache: a whole GOP at once, older than nothing
+    recorder, decoder, _ = _held_with_backlog(60)
+
+    assert recorder.gate is not None
+    recorder.gate.set()
+    recorder.wait_for(61)
+
+    assert decoder.frames_dropped == 0
+    assert [waiting for _, waiting in recorder.pictures][-3:] == [2, 1, 0]
+
+
+def test_a_backlog_older_than_the_bound_is_dropped_and_pictures_resume_at_the_next_keyframe(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # frames 1-3 wait; the 4th finds the bound reached: 1-3 go, and 4-5 (made from them) are not shown
-    recorder, decoder, receiver = _held_with_backlog(5, max_backlog=3)
+    # frames 1-3 wait; the 4th comes 1.5 s later: 1-3 go, and 4-5 (made from them) are not shown
+    recorder, decoder, receiver = _held_with_backlog(5, late=2)
     error: threading.Event = receiver._RTCRtpReceiver__decoder_error  # type: ignore[attr-defined]
     assert decoder.frames_dropped == 3
     assert error.is_set()  # the receiver asks for a keyframe (PLI) with its next packet
-    assert "fell 3 frames behind" in caplog.text
+    assert "fell 1.5 s (3 frames) behind" in caplog.text
 
     assert recorder.gate is not None
     recorder.gate.set()
