@@ -23,6 +23,11 @@ class BackendError(Exception):
         self.user_message = user_message
         self.detail = detail
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # pickled whole (a backend in another process raises it across the link): Exception's own
+        # pickling would call the class with `args` alone and lose the keyword-only fields
+        return (_restore_error, (type(self), self.args, self.__dict__.copy()))
+
 
 class InvalidInputError(BackendError):
     """Input the operator typed or imported is not acceptable (names the field in the message)."""
@@ -75,3 +80,12 @@ class ImportFileError(BackendError):
     def __init__(self, user_message: str, errors: tuple[LineError, ...]) -> None:
         super().__init__(user_message, detail="; ".join(str(e) for e in errors[:5]))
         self.errors = errors
+
+
+def _restore_error(
+    cls: type[BackendError], args: tuple[object, ...], state: dict[str, object]
+) -> BackendError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error

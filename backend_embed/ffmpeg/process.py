@@ -36,7 +36,7 @@ class FfmpegProcessError(RuntimeError):
     """FfmpegProcess used out of order (started twice, or waited on before start): a bug in the caller."""
 
 
-def _parent_death_hook() -> Callable[[], None] | None:
+def parent_death_hook() -> Callable[[], None] | None:
     """A `preexec_fn` that makes the kernel signal the child when the process that forked it exits.
 
     Why a preexec_fn: `PR_SET_PDEATHSIG` can only be set by the child itself, between fork and exec; no
@@ -79,7 +79,7 @@ class FfmpegProcess:
     into a ring of the last `TAIL_LINES` lines, each redacted. Lines are logged at DEBUG only; the caller
     attaches `stderr_tail()` to whatever it reports. The child runs in its own process group (a Ctrl-C in
     the terminal reaches the console, which then stops its recorders in order) and is sent SIGTERM by the
-    kernel if the console dies (see `_parent_death_hook`).
+    kernel if the console dies (see `parent_death_hook`).
 
     Use as an async context manager, or call `start()` and then `stop()` in a `finally`.
     """
@@ -145,7 +145,7 @@ class FfmpegProcess:
             stderr=asyncio.subprocess.PIPE,
             env=self._env,
             process_group=0,
-            preexec_fn=_parent_death_hook(),  # see _parent_death_hook for why
+            preexec_fn=parent_death_hook(),  # see parent_death_hook for why
         )
         self._drain_task = asyncio.create_task(
             self._drain(self._proc.stderr), name=f"{self._name} stderr"

@@ -1,0 +1,190 @@
+"""The recording host in a process of its own: `BackendHost` served to the console over a host link.
+
+Started by `backend_embed.host_client.ProcessBackend` as `python -m backend_embed.host_process --fd N` (the
+packaged console: `vas-console --backend-host-fd N`), with one end of a socket pair as fd N. It runs until
+the console says stop, the link closes (the console is gone) or SIGTERM comes (the kernel sends it when the
+console dies, `parent_death_hook`); each way it stops the host, and so every ffmpeg it owns, first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from backend_embed.api import BackendError
+from backend_embed.host import BackendHost
+from backend_embed.host_link import METHODS, frame, read_message, record_fields
+
+logger = logging.getLogger(__name__)
+
+Send = Callable[[tuple[Any, ...]], None]
+
+
+class HostCallError(RuntimeError):
+    """An unexpected error in the host while it served a call: a bug, reported with the host's traceback."""
+
+
+class _Link:
+    """Writes messages to the console from any thread (the loop's writer is not thread-safe)."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        data = frame(message)
+        if threading.get_ident() == self._loop_thread:
+            self._write(data)
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody left to tell
+                self._loop.call_soon_threadsafe(self._write, data)
+
+    def _write(self, data: bytes) -> None:
+        if not self._writer.is_closing():
+            self._writer.write(data)
+
+    async def drain(self) -> None:
+        with contextlib.suppress(ConnectionError):
+            await self._writer.drain()
+
+
+class _LogForwarder(logging.Handler):
+    """Sends every log record of this process to the console, which logs it as its own."""
+
+    def __init__(self, send: Send) -> None:
+        super().__init__()
+        self._send = send
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            exc_text = None
+            if record.exc_info:
+                exc_text = "".join(traceback.format_exception(*record.exc_info))
+            self._send(("log", record_fields(record, exc_text)))
+        except Exception:  # noqa: BLE001 - a record that cannot cross must not raise in the caller
+            self.handleError(record)
+
+
+async def _answer(
+    host: BackendHost, link: _Link, call_id: int, method: str, args: Any, kwargs: Any
+) -> None:
+    if method not in METHODS:
+        link.send(
+            ("reply", call_id, False, HostCallError(f"{method!r} is not a BackendApi method"))
+        )
+        return
+    try:
+        value = await getattr(host, method)(*args, **kwargs)
+    except BackendError as exc:  # expected: the console shows its user_message
+        link.send(("reply", call_id, False, exc))
+        return
+    except Exception as exc:
+        logger.exception("The recording host failed while serving %s", method)
+        error = HostCallError(f"{method}: {type(exc).__name__}: {exc}")
+        link.send(("reply", call_id, False, error))
+        return
+    try:
+        link.send(("reply", call_id, True, value))
+    except Exception as exc:  # (a value that cannot be pickled: a bug in a DTO)
+        logger.exception("The reply to %s could not be sent", method)
+        link.send(("reply", call_id, False, HostCallError(f"{method}: reply not sendable: {exc}")))
+
+
+async def _serve_calls(host: BackendHost, link: _Link, reader: asyncio.StreamReader) -> None:
+    """Answer calls until a stop, the end of the link or SIGTERM."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stopping.set)
+    stop_wait = asyncio.create_task(stopping.wait())
+    calls: set[asyncio.Task[None]] = set()
+    try:
+        while True:
+            read = asyncio.create_task(read_message(reader))
+            await asyncio.wait({read, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+            if not read.done():
+                read.cancel()
+                logger.info("Recording host: SIGTERM (the console is gone); stopping")
+                return
+            message = read.result()
+            if message is None:
+                logger.info("Recording host: the console closed the link; stopping")
+                return
+            if message[0] == "stop":
+                return
+            if message[0] == "call":
+                _, call_id, method, args, kwargs = message
+                task = asyncio.create_task(_answer(host, link, call_id, method, args, kwargs))
+                calls.add(task)
+                task.add_done_callback(calls.discard)
+    finally:
+        stop_wait.cancel()
+        loop.remove_signal_handler(signal.SIGTERM)
+        for task in calls:
+            task.cancel()
+        await asyncio.gather(*calls, return_exceptions=True)
+
+
+async def serve(sock: socket.socket) -> None:
+    """Serve one console over `sock` (one end of its socket pair) until it is done with us."""
+    reader, writer = await asyncio.open_unix_connection(sock=sock)
+    link = _Link(writer)
+    first = await read_message(reader)
+    if first is None or first[0] != "start":
+        return
+    _, config, level = first
+    root = logging.getLogger()
+    forwarder = _LogForwarder(link.send)
+    root.addHandler(forwarder)
+    root.setLevel(level)
+    host = BackendHost(config)
+    try:
+        try:
+            await host.start()
+        except Exception as exc:
+            if not isinstance(exc, BackendError):
+                logger.exception("The recording host failed to start")
+                exc = BackendError("The recorder could not start.", detail=repr(exc))
+            await host.stop()  # what did start (safe after a failed start)
+            link.send(("failed", exc))
+            return
+        unsubscribe = host.subscribe(lambda event: link.send(("event", event)))
+        link.send(("ready",))
+        try:
+            await _serve_calls(host, link, reader)
+        finally:
+            unsubscribe()
+            await host.stop()
+        link.send(("stopped",))
+    finally:
+        await link.drain()
+        root.removeHandler(forwarder)
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="backend_embed.host_process")
+    parser.add_argument(
+        "--fd", type=int, required=True, help="this end of the console's socket pair"
+    )
+    args = parser.parse_args(argv)
+    # Ctrl-C in a terminal reaches the whole process group: the console handles it and stops us
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sock = socket.socket(fileno=args.fd)
+    asyncio.run(serve(sock))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

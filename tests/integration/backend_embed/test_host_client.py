@@ -1,0 +1,166 @@
+"""ProcessBackend: the recording host in a child process, reached over the host link (decision 27).
+
+Real child processes (`python -m backend_embed.host_process`), a real SQLite database; no cameras needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from backend_embed.api import (
+    BackendError,
+    CamerasChanged,
+    CameraSpec,
+    CameraUrlError,
+    NotFoundError,
+)
+from backend_embed.config import BackendConfig
+from backend_embed.host_client import HostGoneError, ProcessBackend
+
+
+def _config(tmp_path: Path) -> BackendConfig:
+    return BackendConfig.local(
+        tmp_path / "config", tmp_path / "data", prefer_keyring=False, recheck_interval_s=0
+    )
+
+
+@pytest.fixture
+async def backend(tmp_path: Path) -> AsyncIterator[ProcessBackend]:
+    process_backend = ProcessBackend(_config(tmp_path))
+    await process_backend.start()
+    yield process_backend
+    await process_backend.stop()
+
+
+async def test_calls_replies_and_events_cross_the_link(backend: ProcessBackend) -> None:
+    events: list[object] = []
+    backend.subscribe(events.append)
+    api = backend.api
+
+    camera = await api.add_camera(
+        CameraSpec(name="Gate", main_url="rtsp://operator:s3cret@127.0.0.1:9/main")
+    )
+
+    assert camera.id == 1
+    assert camera.has_password
+    assert "s3cret" not in camera.main_url
+    assert [c.name for c in await api.list_cameras()] == ["Gate"]
+    for _ in range(50):
+        if any(isinstance(e, CamerasChanged) for e in events):
+            break
+        await asyncio.sleep(0.05)
+    assert any(isinstance(e, CamerasChanged) for e in events)
+    assert backend.pid is not None
+    assert backend.pid != os.getpid()
+
+
+async def test_a_backend_error_arrives_whole_with_its_fields(backend: ProcessBackend) -> None:
+    with pytest.raises(CameraUrlError) as raised:
+        await backend.api.add_camera(CameraSpec(name="Bad", main_url="http://127.0.0.1/x"))
+    assert "RTSP" in raised.value.user_message
+    assert raised.value.field == "main_url"
+
+    with pytest.raises(NotFoundError):
+        await backend.api.get_camera(99)
+
+
+async def test_the_hosts_log_records_are_logged_in_the_console(
+    backend: ProcessBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    await backend.api.add_camera(CameraSpec(name="Door", main_url="rtsp://127.0.0.1:9/main"))
+    for _ in range(50):
+        if any(r.process == backend.pid and "Door" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.05)
+
+    logged = [r for r in caplog.records if r.process == backend.pid]
+    assert any("Added camera Door" in r.getMessage() for r in logged)
+
+
+async def test_stop_stops_the_host_and_reaps_its_process(tmp_path: Path) -> None:
+    backend = ProcessBackend(_config(tmp_path))
+    await backend.start()
+    pid = backend.pid
+    assert pid is not None
+
+    await backend.stop()
+
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    with pytest.raises(HostGoneError):
+        await backend.api.list_cameras()
+
+
+async def test_a_killed_host_fails_the_calls_with_a_clear_error(backend: ProcessBackend) -> None:
+    assert backend.pid is not None
+    os.kill(backend.pid, 9)
+
+    pending = asyncio.create_task(backend.api.list_cameras())  # may be on its way as it dies
+    with pytest.raises(HostGoneError, match="stopped unexpectedly"):
+        await asyncio.wait_for(pending, 10)
+    with pytest.raises(HostGoneError, match="stopped unexpectedly"):
+        await backend.api.list_cameras()
+
+
+async def test_a_host_that_cannot_start_says_why_and_leaves_no_process(tmp_path: Path) -> None:
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the data directory should be")
+    backend = ProcessBackend(_config(tmp_path))
+
+    with pytest.raises(BackendError) as raised:
+        await backend.start()
+
+    assert raised.value.user_message
+    assert backend.pid is not None
+    assert not psutil.pid_exists(backend.pid) or (
+        psutil.Process(backend.pid).status() == psutil.STATUS_ZOMBIE
+    )
+
+
+def test_the_host_stops_when_the_console_dies_without_stopping_it(tmp_path: Path) -> None:
+    # a console that starts its host and then dies at once (no stop, no atexit)
+    script = textwrap.dedent(
+        f"""
+        import asyncio, os
+        from pathlib import Path
+        from backend_embed.config import BackendConfig
+        from backend_embed.host_client import ProcessBackend
+
+        async def main():
+            config = BackendConfig.local(
+                Path({str(tmp_path / "config")!r}), Path({str(tmp_path / "data")!r}),
+                prefer_keyring=False, recheck_interval_s=0,
+            )
+            backend = ProcessBackend(config)
+            await backend.start()
+            print(backend.pid, flush=True)
+            os._exit(0)
+
+        asyncio.run(main())
+        """
+    )
+    console = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    host_pid = int(console.stdout.split()[-1])
+
+    deadline = time.monotonic() + 20
+    while psutil.pid_exists(host_pid) and time.monotonic() < deadline:
+        if psutil.Process(host_pid).status() == psutil.STATUS_ZOMBIE:
+            break
+        time.sleep(0.1)
+    assert not psutil.pid_exists(host_pid) or (
+        psutil.Process(host_pid).status() == psutil.STATUS_ZOMBIE
+    ), "the host outlived its console"
