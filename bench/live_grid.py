@@ -248,32 +248,38 @@ async def _relay_counts_on_loop(host: Any) -> dict[str, list[int]]:
 
 @dataclass
 class EmbeddedSide:
-    """The recorder side inside the console process, on its worker loop: how the app runs it by default."""
+    """The recorder side started by the console as the app starts it: its host in a child process
+    (`ProcessBackend`), or, `in_process`, the host on the console's own worker loop (before decision 27)."""
 
     host: Any
+    in_process: bool
     worker: Any
     backend: Any
     cameras: SimulatedCameras
     names: list[str]
 
     async def ask(self, request: str) -> dict[str, Any]:
-        if request == "relays":
-            return {"relays": await self.worker.call(_relay_counts_on_loop(self.host))}
+        if request == "relays":  # only an in-process host's relays can be looked at
+            relays = (
+                await self.worker.call(_relay_counts_on_loop(self.host)) if self.in_process else {}
+            )
+            return {"relays": relays}
         counts = {n: {s: self.cameras.sessions(n, s) for s in ("main", "sub")} for n in self.names}
         return {"sessions": counts}
 
     def cpu_seconds(self) -> float:
-        """CPU of the host's ffmpeg children (its Python work is the console process's own here)."""
+        """CPU of the host process (or, in process, of the host's ffmpeg only) and its ffmpeg children."""
         return _cpu_seconds_without_camsim(psutil.Process().children(recursive=True))
 
 
 @contextlib.asynccontextmanager
 async def embedded_side(
-    count: int, recorded: StreamRole, root: Path
+    count: int, recorded: StreamRole, root: Path, in_process: bool
 ) -> AsyncIterator[EmbeddedSide]:
-    """Cameras, and a recording BackendHost on the console's worker loop, as `vas_console.app` starts it."""
+    """Cameras, and a recording host started from the console's worker loop as `vas_console.app` does."""
     from backend_embed.config import BackendConfig
     from backend_embed.host import BackendHost
+    from backend_embed.host_client import ProcessBackend
     from vas_console.runtime.backend_proxy import WorkerBackend
     from vas_console.runtime.loop_thread import LoopThread
 
@@ -287,14 +293,16 @@ async def embedded_side(
     config = BackendConfig.local(
         root / "config", root / "data", prefer_keyring=False, recheck_interval_s=0
     )
-    host = BackendHost(config)
+    host: Any = BackendHost(config) if in_process else ProcessBackend(config)
+    api = host if in_process else host.api
     try:
         await worker.call(host.start())
-        ids = await worker.call(_start_recording(host, cameras, names, recorded))
+        ids = await worker.call(_start_recording(api, cameras, names, recorded))
         if ids != list(range(1, count + 1)):
             raise RuntimeError(f"expected camera ids 1..{count} in a fresh database, got {ids}")
-        await worker.call(_until_recorded_streams_warm(host, ids, recorded))
-        yield EmbeddedSide(host, worker, WorkerBackend(host, worker), cameras, names)
+        await worker.call(_until_recorded_streams_warm(api, ids, recorded))
+        backend = WorkerBackend(api, worker)
+        yield EmbeddedSide(host, in_process, worker, backend, cameras, names)
     finally:
         await worker.call(host.stop())
         worker.stop()
@@ -347,8 +355,8 @@ class Figures:
     overwritten: int
     #: per sub feed at the recorder side: frames per second its relay read, sent to viewers, skipped
     relay_fps: dict[str, list[float]]
-    #: main-stream feeds open at the recorder side (recorded cameras' warm feeds, bridges)
-    main_feeds: list[str]
+    #: main-stream feeds open at the recorder side (recorded cameras' warm feeds, bridges); None: not known
+    main_feeds: list[str] | None
 
 
 async def until(predicate: Any, timeout_s: float, what: str) -> None:
@@ -421,7 +429,7 @@ async def measure_window(
         recorder_cores=(side.cpu_seconds() - recorder_cpu) / wall_s,
         recorder_side=(
             "its ffmpeg; the host's Python is in the console figure"
-            if isinstance(side, EmbeddedSide)
+            if isinstance(side, EmbeddedSide) and side.in_process
             else "host process + its ffmpeg"
         ),
         rss_mb=psutil.Process().memory_info().rss / 1e6,
@@ -443,7 +451,11 @@ async def measure_window(
             for feed, counts in relays_after.items()
             if feed in relays and feed.endswith("/sub")
         },
-        main_feeds=sorted(feed for feed in relays_after if feed.endswith("/main")),
+        main_feeds=(
+            sorted(feed for feed in relays_after if feed.endswith("/main"))
+            if relays_after
+            else None
+        ),
     )
     return figures
 
@@ -503,8 +515,9 @@ async def watch(side: RecorderSide | EmbeddedSide, args: argparse.Namespace, roo
 
 async def run(args: argparse.Namespace) -> Figures:
     with tempfile.TemporaryDirectory(prefix="live-grid-console-") as tmp:
-        if args.embedded:
-            async with embedded_side(args.cameras, StreamRole(args.record), Path(tmp)) as side:
+        if args.embedded or args.in_process:
+            recorded = StreamRole(args.record)
+            async with embedded_side(args.cameras, recorded, Path(tmp), args.in_process) as side:
                 return await watch(side, args, Path(tmp))
         async with recorder_side(args.cameras, StreamRole(args.record)) as side:
             return await watch(side, args, Path(tmp))
@@ -516,7 +529,8 @@ def summarise(figures: Figures) -> str:
     print(f"painted fps per tile: min {min(tiles):.1f}, max {max(tiles):.1f}")
     received = figures.session_fps
     print(f"received fps per session: min {min(received):.1f}, max {max(received):.1f}")
-    print(f"main-stream live feeds open at the recorder side: {len(figures.main_feeds)}")
+    if figures.main_feeds is not None:
+        print(f"main-stream live feeds open at the recorder side: {len(figures.main_feeds)}")
     if figures.relay_fps:
         read, sent, skipped = ([fps[i] for fps in figures.relay_fps.values()] for i in range(3))
         # the sent and skipped counts are summed over a feed's current viewers: a viewer that reconnected
@@ -573,11 +587,18 @@ def main() -> int:
         help="the stream each camera records (default main: the wall's sub streams need ingests of their "
         "own; sub: the recorder's one session per camera feeds the wall too)",
     )
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--embedded",
         action="store_true",
-        help="run the recording host in this process on the console's worker loop, as the app does by "
-        "default (console CPU then includes the recorder side's Python work)",
+        help="start the recording host as the app does: a child process (ProcessBackend) reached from "
+        "the console's worker loop",
+    )
+    where.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the recording host in this process on the console's worker loop, as the app did before "
+        "decision 27 (console CPU then includes the host's Python work)",
     )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

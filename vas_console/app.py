@@ -104,7 +104,7 @@ class Console:
 
     def __init__(self, session: Session) -> None:
         from backend_embed.config import BackendConfig
-        from backend_embed.host import BackendHost
+        from backend_embed.host_client import ProcessBackend
         from vas_console.runtime.backend_proxy import WorkerBackend
         from vas_console.runtime.loop_thread import LoopThread
 
@@ -119,8 +119,10 @@ class Console:
         else:
             config = BackendConfig.local(paths.config_dir, paths.data_dir)
         self._worker = LoopThread()
-        self._host = BackendHost(config)
-        self._backend = WorkerBackend(self._host, self._worker)
+        # the recording host runs in a child process: in this one, its readers and senders shared the GIL
+        # with the wall's receivers, decoders and GUI, and a 16-camera wall collapsed (decision 27)
+        self._host = ProcessBackend(config, log_level=logging.getLogger().getEffectiveLevel())
+        self._backend = WorkerBackend(self._host.api, self._worker)
         self._host_started = False
         self._demo: Any = None
         self._window: Any = None

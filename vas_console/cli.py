@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +78,18 @@ def parse_args(argv: Sequence[str] | None = None) -> CliOptions:
     )
 
 
+#: how the console runs its recording host in a child process when it is a packaged bundle (no `python -m`);
+#: the same as `backend_embed.host_client.FROZEN_FLAG`, kept here so that this module imports nothing heavy
+BACKEND_HOST_FLAG = "--backend-host-fd"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `vas-console`."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == [BACKEND_HOST_FLAG]:  # the console's own recording host (never Qt)
+        from backend_embed.host_process import main as host_main
+
+        return host_main(["--fd", *arguments[1:2]])
     options = parse_args(argv)
     from vas_console.app import run
 
