@@ -21,7 +21,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from backend_embed.api import BackendApi, BackendError, EventCallback, Unsubscribe
+from backend_embed.api import (
+    BackendApi,
+    BackendError,
+    BackendStopped,
+    EventCallback,
+    Unsubscribe,
+)
 from backend_embed.config import BackendConfig
 from backend_embed.events import EventBus
 from backend_embed.ffmpeg.process import parent_death_hook
@@ -83,25 +89,35 @@ class ProcessBackend:
         """Start the host process and wait until its host started.
 
         Raises:
-            BackendError: the host could not start (its own message, e.g. a database it cannot open).
+            BackendError: the host could not start (its own message, e.g. a database it cannot open),
+                or its process could not be started at all (`HostGoneError`).
         """
         ours, theirs = socket.socketpair()
         try:
-            self._process = await asyncio.create_subprocess_exec(
-                *self._command(theirs.fileno()),
-                pass_fds=(theirs.fileno(),),
-                stdin=asyncio.subprocess.DEVNULL,
-                preexec_fn=parent_death_hook(),  # see there: the host dies with the console
-            )
-        finally:
-            theirs.close()
-        logger.info("Recording host process started (pid %d)", self._process.pid)
-        reader, self._writer = await asyncio.open_unix_connection(sock=ours)
-        self._writer.write(frame(("start", self.config, self._log_level)))
-        try:
-            outcome = await asyncio.wait_for(self._until_started(reader), timeout_s)
-        except TimeoutError:
-            outcome = HostGoneError(f"The recorder did not start within {timeout_s:.0f} s.")
+            try:
+                self._process = await asyncio.create_subprocess_exec(
+                    *self._command(theirs.fileno()),
+                    pass_fds=(theirs.fileno(),),
+                    stdin=asyncio.subprocess.DEVNULL,
+                    preexec_fn=parent_death_hook(),  # see there: the host dies with the console
+                )
+            finally:
+                theirs.close()
+            logger.info("Recording host process started (pid %d)", self._process.pid)
+            reader, self._writer = await asyncio.open_unix_connection(sock=ours)
+            self._writer.write(frame(("start", self.config, self._log_level)))
+            try:
+                outcome = await asyncio.wait_for(self._until_started(reader), timeout_s)
+            except TimeoutError:
+                outcome = HostGoneError(f"The recorder did not start within {timeout_s:.0f} s.")
+        except (
+            BaseException
+        ) as exc:  # no process, a broken link, or cancelled: leave nothing behind
+            ours.close()
+            await asyncio.shield(self._end_process())
+            if isinstance(exc, OSError):
+                raise HostGoneError("The recorder could not be started.", detail=str(exc)) from exc
+            raise
         if outcome is not None:
             await self._end_process()
             self._gone_reason = outcome.user_message
@@ -125,6 +141,7 @@ class ProcessBackend:
     async def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """Stop the host (its recorders first) and reap the process; kill it after `timeout_s`."""
         self._stopping = True
+        self._gone_reason = "The recorder has stopped."
         if self._writer is not None and not self._writer.is_closing():
             with contextlib.suppress(ConnectionError):
                 self._writer.write(frame(("stop",)))
@@ -164,6 +181,12 @@ class ProcessBackend:
         try:
             writer.write(frame(("call", call_id, method, args, kwargs)))
             return await future
+        except (
+            asyncio.CancelledError
+        ):  # tell the host: a cancelled export must stop and clean up there
+            if not writer.is_closing():
+                writer.write(frame(("cancel", call_id)))
+            raise
         finally:
             self._pending.pop(call_id, None)
 
@@ -176,12 +199,13 @@ class ProcessBackend:
         except Exception:
             logger.exception("The link to the recording host broke")
         finally:
-            if not self._stopping:
-                logger.error("The recording host exited unexpectedly; its calls fail from now on")
             error = HostGoneError(self._gone_reason)
             for future in self._pending.values():
                 if not future.done():
                     future.set_exception(error)
+            if not self._stopping:  # nothing records now: the operator must hear of it at once
+                logger.error("The recording host exited unexpectedly; its calls fail from now on")
+                self._events.publish(BackendStopped(self._gone_reason))
 
     def _dispatch(self, message: tuple[Any, ...]) -> None:
         kind = message[0]

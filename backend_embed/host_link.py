@@ -8,6 +8,7 @@ pair the console makes; pickle is fine because both ends are this program and no
 
     console -> host   ("start", BackendConfig, log_level)    first, once
                       ("call", id, method, args, kwargs)      a BackendApi coroutine method
+                      ("cancel", id)                          its caller was cancelled (an export stops)
                       ("stop",)
     host -> console   ("ready",) or ("failed", BackendError)  after start
                       ("reply", id, ok, value or exception)
@@ -38,6 +39,13 @@ _HEADER: Final = struct.Struct(">I")
 
 class LinkError(Exception):
     """A frame that cannot be a message of this link (too large, or not a tuple)."""
+
+
+class HostCallError(RuntimeError):
+    """An unexpected error in the host while it served a call: a bug, reported with the host's message.
+
+    Defined here, not in the host's module, so that unpickling one in the console imports nothing more.
+    """
 
 
 def frame(message: tuple[Any, ...]) -> bytes:
@@ -94,4 +102,12 @@ def record_fields(record: logging.LogRecord, exc_text: str | None) -> dict[str, 
     return fields
 
 
-__all__ = ["MAX_MESSAGE_BYTES", "METHODS", "LinkError", "frame", "read_message", "record_fields"]
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "METHODS",
+    "HostCallError",
+    "LinkError",
+    "frame",
+    "read_message",
+    "record_fields",
+]

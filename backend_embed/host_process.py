@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import socket
@@ -20,17 +21,13 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from backend_embed.api import BackendError
+from backend_embed.api import BackendError, redact
 from backend_embed.host import BackendHost
-from backend_embed.host_link import METHODS, frame, read_message, record_fields
+from backend_embed.host_link import METHODS, HostCallError, frame, read_message, record_fields
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("backend_embed.host_process")  # (its __name__ is __main__ when run)
 
 Send = Callable[[tuple[Any, ...]], None]
-
-
-class HostCallError(RuntimeError):
-    """An unexpected error in the host while it served a call: a bug, reported with the host's traceback."""
 
 
 class _Link:
@@ -68,8 +65,8 @@ class _LogForwarder(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             exc_text = None
-            if record.exc_info:
-                exc_text = "".join(traceback.format_exception(*record.exc_info))
+            if record.exc_info:  # redacted here too: the console's filter sees only the text
+                exc_text = redact("".join(traceback.format_exception(*record.exc_info)))
             self._send(("log", record_fields(record, exc_text)))
         except Exception:  # noqa: BLE001 - a record that cannot cross must not raise in the caller
             self.handleError(record)
@@ -85,6 +82,9 @@ async def _answer(
         return
     try:
         value = await getattr(host, method)(*args, **kwargs)
+    except asyncio.CancelledError:
+        logger.debug("Call %d (%s) cancelled by the console", call_id, method)
+        raise
     except BackendError as exc:  # expected: the console shows its user_message
         link.send(("reply", call_id, False, exc))
         return
@@ -100,13 +100,16 @@ async def _answer(
         link.send(("reply", call_id, False, HostCallError(f"{method}: reply not sendable: {exc}")))
 
 
-async def _serve_calls(host: BackendHost, link: _Link, reader: asyncio.StreamReader) -> None:
-    """Answer calls until a stop, the end of the link or SIGTERM."""
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, stopping.set)
+def _forget(calls: dict[int, asyncio.Task[None]], call_id: int, _task: object) -> None:
+    calls.pop(call_id, None)
+
+
+async def _serve_calls(
+    host: BackendHost, link: _Link, reader: asyncio.StreamReader, stopping: asyncio.Event
+) -> None:
+    """Answer calls until a stop, the end of the link or SIGTERM (`stopping`)."""
     stop_wait = asyncio.create_task(stopping.wait())
-    calls: set[asyncio.Task[None]] = set()
+    calls: dict[int, asyncio.Task[None]] = {}
     try:
         while True:
             read = asyncio.create_task(read_message(reader))
@@ -121,56 +124,80 @@ async def _serve_calls(host: BackendHost, link: _Link, reader: asyncio.StreamRea
                 return
             if message[0] == "stop":
                 return
-            if message[0] == "call":
+            if message[0] == "cancel":  # the caller gave up: an export stops and cleans up
+                task = calls.get(message[1])
+                if task is not None:
+                    task.cancel()
+            elif message[0] == "call":
                 _, call_id, method, args, kwargs = message
                 task = asyncio.create_task(_answer(host, link, call_id, method, args, kwargs))
-                calls.add(task)
-                task.add_done_callback(calls.discard)
+                calls[call_id] = task
+                task.add_done_callback(functools.partial(_forget, calls, call_id))
     finally:
         stop_wait.cancel()
-        loop.remove_signal_handler(signal.SIGTERM)
-        for task in calls:
+        for task in list(calls.values()):
             task.cancel()
-        await asyncio.gather(*calls, return_exceptions=True)
+        await asyncio.gather(*calls.values(), return_exceptions=True)
 
 
 async def serve(sock: socket.socket) -> None:
-    """Serve one console over `sock` (one end of its socket pair) until it is done with us."""
+    """Serve one console over `sock` (one end of its socket pair) until it is done with us.
+
+    SIGTERM (the kernel sends it when the console dies) is handled from the first moment to the last:
+    whatever the host is doing then, it still stops cleanly (recorders finish their segments, the
+    database closes) instead of dying mid-write.
+    """
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stopping.set)
     reader, writer = await asyncio.open_unix_connection(sock=sock)
     link = _Link(writer)
-    first = await read_message(reader)
-    if first is None or first[0] != "start":
-        return
-    _, config, level = first
     root = logging.getLogger()
     forwarder = _LogForwarder(link.send)
-    root.addHandler(forwarder)
-    root.setLevel(level)
-    host = BackendHost(config)
     try:
-        try:
-            await host.start()
-        except Exception as exc:
-            if not isinstance(exc, BackendError):
-                logger.exception("The recording host failed to start")
-                exc = BackendError("The recorder could not start.", detail=repr(exc))
-            await host.stop()  # what did start (safe after a failed start)
-            link.send(("failed", exc))
+        first = await read_message(reader)
+        if first is None or first[0] != "start":
             return
-        unsubscribe = host.subscribe(lambda event: link.send(("event", event)))
-        link.send(("ready",))
-        try:
-            await _serve_calls(host, link, reader)
-        finally:
-            unsubscribe()
-            await host.stop()
-        link.send(("stopped",))
+        _, config, level = first
+        root.addHandler(forwarder)
+        root.setLevel(level)
+        await _run_host(config, link, reader, stopping)
     finally:
         await link.drain()
         root.removeHandler(forwarder)
         writer.close()
         with contextlib.suppress(ConnectionError):
             await writer.wait_closed()
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def _run_host(
+    config: Any, link: _Link, reader: asyncio.StreamReader, stopping: asyncio.Event
+) -> None:
+    host: BackendHost | None = None
+    try:
+        host = BackendHost(config)
+        await host.start()
+    except Exception as exc:
+        if not isinstance(exc, BackendError):
+            logger.exception("The recording host failed to start")
+            exc = BackendError("The recorder could not start.", detail=repr(exc))
+        link.send(("failed", exc))  # first: a failing stop below must not hide why
+        if host is not None:
+            try:
+                await host.stop()  # what did start (safe after a failed start)
+            except Exception:
+                logger.exception("Stopping the recording host after its failed start failed")
+        return
+    unsubscribe = host.subscribe(lambda event: link.send(("event", event)))
+    link.send(("ready",))
+    try:
+        if not stopping.is_set():
+            await _serve_calls(host, link, reader, stopping)
+    finally:
+        unsubscribe()
+        await host.stop()
+    link.send(("stopped",))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

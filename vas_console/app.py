@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 WINDOW_SHOWN_MARKER = "VAS_WINDOW_SHOWN"
 CAMERAS_LOADED_MARKER = "VAS_CAMERAS_LOADED"
 QUIT_TIMEOUT_S = 3.0
+#: how long the recording host may take to stop (every recorder finishes its segment) before it is killed;
+#: the worker thread, whose exit signals the host (PR_SET_PDEATHSIG), must outlive that
+HOST_STOP_TIMEOUT_S = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +194,7 @@ class Console:
         logger.info("Smoke test finished after %.1f s", smoke_seconds)
 
     async def stop(self) -> None:
-        """Close the window, stop the backend, the worker and the demo cameras, within QUIT_TIMEOUT_S."""
+        """Close the window, stop the backend (within HOST_STOP_TIMEOUT_S), the worker and the demo cameras."""
         try:
             if self._window is not None:
                 with contextlib.suppress(TimeoutError):
@@ -201,7 +204,11 @@ class Console:
             if self._vlc is not None:
                 self._vlc.close()  # after every player closed with the window
             if self._host_started:
-                await asyncio.wait_for(self._worker.call(self._host.stop()), QUIT_TIMEOUT_S)
+                await asyncio.wait_for(
+                    self._worker.call(self._host.stop(timeout_s=HOST_STOP_TIMEOUT_S)),
+                    HOST_STOP_TIMEOUT_S
+                    + 10,  # stop() kills the host after its timeout and reaps it
+                )
         finally:
             try:
                 self._worker.stop(timeout=QUIT_TIMEOUT_S)

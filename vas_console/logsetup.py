@@ -22,6 +22,8 @@ class RedactingFilter(logging.Filter):
         record.msg, record.args = message, None
         if record.exc_info and not record.exc_text:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:  # formatted elsewhere: the recording host's records arrive so
+            record.exc_text = redact(record.exc_text)
         return True
 
 

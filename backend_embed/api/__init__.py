@@ -29,6 +29,7 @@ from backend_embed.api.errors import (
 )
 from backend_embed.api.events import (
     BackendEvent,
+    BackendStopped,
     BookmarksChanged,
     CameraRemoved,
     CamerasChanged,
@@ -79,6 +80,7 @@ __all__ = [
     "BackendApi",
     "BackendError",
     "BackendEvent",
+    "BackendStopped",
     "Bookmark",
     "BookmarkDraft",
     "BookmarkQuery",

@@ -73,6 +73,16 @@ class ExportProgress:
     detail: str
 
 
+@dataclass(frozen=True, slots=True)
+class BackendStopped:
+    """The backend stopped on its own (its process exited): nothing records until the console restarts.
+
+    `user_message` says so in words fit for the operator.
+    """
+
+    user_message: str
+
+
 BackendEvent = (
     CamerasChanged
     | CameraRemoved
@@ -83,4 +93,5 @@ BackendEvent = (
     | SnapshotsChanged
     | BookmarksChanged
     | ExportProgress
+    | BackendStopped
 )

@@ -168,13 +168,14 @@ class ReceiverDecoder:
         self._error: threading.Event | None = None
         self._lock = threading.Lock()
         self._items: deque[Any] = deque()  # encoded frames waiting, then the stop marker (None)
-        self._since: deque[float] = (
-            deque()
-        )  # when each waiting frame came (clock), in step with _items
+        # (arrival on `clock`, sequence number) of each waiting frame, in step with its frame in _items
+        self._since: deque[tuple[float, int]] = deque()
+        self._count = 0  # frames submitted
         self._scheduled = False  # in the pool's ready queue, or being handled
         self._submitted = False
         self._ended = False
-        self._resync = False  # frames were dropped: show nothing until the next keyframe
+        # frames were dropped: show nothing until a keyframe of a frame numbered from this on
+        self._resync_from: int | None = None
         self._done = threading.Event()
         self._decoder: Any = None
         self._codec_name: str | None = None
@@ -217,11 +218,12 @@ class ReceiverDecoder:
             else:
                 end_now = False
                 self._submitted = True
-                now = self._clock()
-                if self._since and now - self._since[0] > self._max_backlog_s:
-                    self._drop_backlog(now - self._since[0])
+                now, sequence = self._clock(), self._count
+                self._count += 1
+                if self._since and now - self._since[0][0] > self._max_backlog_s:
+                    self._drop_backlog(now - self._since[0][0], resume_from=sequence)
                 self._items.append(item)
-                self._since.append(now)
+                self._since.append((now, sequence))
             wake = not end_now and not self._scheduled
             if wake:
                 self._scheduled = True
@@ -231,13 +233,14 @@ class ReceiverDecoder:
         elif wake:
             self._pool.schedule(self)
 
-    def _drop_backlog(self, age_s: float) -> None:
+    def _drop_backlog(self, age_s: float, resume_from: int) -> None:
         """(Lock held.) Decoding stays behind arrival: drop what waits and start again at a keyframe."""
         dropped = len(self._items)
         self._items.clear()
         self._since.clear()
         self.frames_dropped += dropped
-        self._resync = True
+        # a frame taken before the drop (being decoded now) must not end the wait for a keyframe
+        self._resync_from = resume_from
         if self._error is not None:
             self._error.set()  # a PLI: the sender (or the camera's next GOP) brings a keyframe
         logger.warning(
@@ -261,16 +264,15 @@ class ReceiverDecoder:
                 self._scheduled = False
                 return
             item = self._items.popleft()
-            if self._since:
-                self._since.popleft()
-            waiting = len(self._items)
+            sequence = -1 if item is None else self._since.popleft()[1]
+            waiting = len(self._since)  # frames only: the stop marker replaces no picture
         if item is None:  # the stop marker
             self._decoder = None
             self._done.set()
             self._on_end()
             return
         try:
-            self._decode(item, waiting)
+            self._decode(item, waiting, sequence)
         finally:
             with self._lock:
                 again = bool(self._items)
@@ -278,7 +280,7 @@ class ReceiverDecoder:
             if again:
                 self._pool.schedule(self)
 
-    def _decode(self, item: Any, waiting: int) -> None:
+    def _decode(self, item: Any, waiting: int, sequence: int) -> None:
         codec, encoded = item
         if codec.name != self._codec_name:
             self._decoder, self._codec_name = _single_threaded(get_decoder(codec)), codec.name
@@ -303,10 +305,15 @@ class ReceiverDecoder:
         for frame in frames:
             if not isinstance(frame, VideoFrame):
                 continue
-            if self._resync:  # after a drop: pictures made from missing references are not shown
-                if not frame.key_frame:
+            resync_from = self._resync_from
+            if (
+                resync_from is not None
+            ):  # after a drop: pictures of missing references are not shown
+                if sequence < resync_from or not frame.key_frame:
                     continue
-                self._resync = False
+                with self._lock:
+                    if self._resync_from == resync_from:  # (not a newer drop meanwhile)
+                        self._resync_from = None
             self._deliver(frame, waiting=waiting)
 
     def _deliver(self, frame: VideoFrame, *, waiting: int) -> None:

@@ -17,6 +17,7 @@ from backend_embed.api import (
     BackendApi,
     BackendError,
     BackendEvent,
+    BackendStopped,
     GroupsChanged,
     OfflineReview,
     StorageAlert,
@@ -245,6 +246,17 @@ class MainWindow(QMainWindow):
         self.show_notice(f"The console could not start: {message}", NoticeLevel.ERROR)
         prompts.show_message(self, "VAS Console could not start", message, error=True)
 
+    def show_backend_stopped(self, message: str) -> None:
+        """The backend stopped on its own: nothing records now. Say so loudly; only quitting still works."""
+        self.commands.set_enabled(False)
+        self.show_notice(f"Recording has stopped: {message}", NoticeLevel.ERROR)
+        prompts.show_message(
+            self,
+            "The recorder stopped",
+            f"{message}\n\nNo camera is recording now. The details are in the log (View > Log).",
+            error=True,
+        )
+
     def close_for_quit(self) -> None:
         """Stop listening to the backend and the log, cancel running tasks and close the window."""
         self._quitting = True
@@ -295,6 +307,9 @@ class MainWindow(QMainWindow):
         await self.load()
 
     def _on_relay_event_received(self, event: BackendEvent) -> None:
+        if isinstance(event, BackendStopped):
+            self.show_backend_stopped(event.user_message)
+            return
         if isinstance(event, GroupsChanged):
             self._reload_groups()
             return

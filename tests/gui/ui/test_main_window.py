@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from backend_embed.api import (
+    BackendStopped,
     Camera,
     CameraGroup,
     CameraRemoved,
@@ -243,6 +244,23 @@ def test_backend_failure_while_loading_shows_a_notice(
     assert window.notice_bar.level is NoticeLevel.ERROR
     assert window.notice_bar.text_label.text() == "The database cannot be opened."
     assert window.statusBar().currentMessage() == "The database cannot be opened."
+
+
+def test_a_backend_that_stopped_on_its_own_is_reported_loudly_and_commands_go_off(
+    qtbot: QtBot, demo_window: MainWindow, fake_backend: FakeBackend
+) -> None:
+    assert demo_window.commands.import_cameras.isEnabled()
+
+    fake_backend.emit(BackendStopped("The recorder stopped unexpectedly; restart the console."))
+
+    qtbot.waitUntil(lambda: demo_window.notice_bar.level is NoticeLevel.ERROR)
+    assert "Recording has stopped" in demo_window.notice_bar.text_label.text()
+    assert not demo_window.commands.import_cameras.isEnabled()
+    boxes = [
+        w for w in demo_window.findChildren(QWidget) if w.windowTitle() == "The recorder stopped"
+    ]
+    assert boxes
+    assert boxes[0].isVisible()
 
 
 def test_quit_asks_the_composition_root_and_leaves_the_window_open(

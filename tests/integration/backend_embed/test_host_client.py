@@ -20,6 +20,7 @@ import pytest
 
 from backend_embed.api import (
     BackendError,
+    BackendStopped,
     CamerasChanged,
     CameraSpec,
     CameraUrlError,
@@ -90,6 +91,42 @@ async def test_the_hosts_log_records_are_logged_in_the_console(
     assert any("Added camera Door" in r.getMessage() for r in logged)
 
 
+async def test_a_cancelled_call_is_cancelled_in_the_host_too(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a camera that accepts the connection and never answers: the probe waits (until its timeout)
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    silent = await asyncio.start_server(accept, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    caplog.set_level(logging.DEBUG, logger="backend_embed.host_process")
+    backend = ProcessBackend(_config(tmp_path), log_level=logging.DEBUG)
+    await backend.start()
+    try:
+        probe = asyncio.create_task(
+            backend.api.probe_spec(CameraSpec(name="Mute", main_url=f"rtsp://127.0.0.1:{port}/x"))
+        )
+        await asyncio.sleep(1.0)
+        probe.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await probe
+        for _ in range(50):
+            if "(probe_spec) cancelled by the console" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+        assert "(probe_spec) cancelled by the console" in caplog.text
+        assert await backend.api.list_cameras() == []  # the link goes on
+    finally:
+        await backend.stop()
+        for writer in accepted:
+            writer.close()
+        silent.close()
+        await silent.wait_closed()
+
+
 async def test_stop_stops_the_host_and_reaps_its_process(tmp_path: Path) -> None:
     backend = ProcessBackend(_config(tmp_path))
     await backend.start()
@@ -104,6 +141,8 @@ async def test_stop_stops_the_host_and_reaps_its_process(tmp_path: Path) -> None
 
 
 async def test_a_killed_host_fails_the_calls_with_a_clear_error(backend: ProcessBackend) -> None:
+    events: list[object] = []
+    backend.subscribe(events.append)
     assert backend.pid is not None
     os.kill(backend.pid, 9)
 
@@ -112,6 +151,7 @@ async def test_a_killed_host_fails_the_calls_with_a_clear_error(backend: Process
         await asyncio.wait_for(pending, 10)
     with pytest.raises(HostGoneError, match="stopped unexpectedly"):
         await backend.api.list_cameras()
+    assert events == [BackendStopped("The recorder stopped unexpectedly; restart the console.")]
 
 
 async def test_a_host_that_cannot_start_says_why_and_leaves_no_process(tmp_path: Path) -> None:
