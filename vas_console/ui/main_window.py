@@ -308,6 +308,8 @@ class MainWindow(QMainWindow):
 
     def _on_relay_event_received(self, event: BackendEvent) -> None:
         if isinstance(event, BackendStopped):
+            self.roster.apply(event)  # no camera records, and none is known to be online, any more
+            self._refresh()
             self.show_backend_stopped(event.user_message)
             return
         if isinstance(event, GroupsChanged):

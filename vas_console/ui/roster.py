@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from backend_embed.api import (
     BackendEvent,
+    BackendStopped,
     Camera,
     CameraGroup,
     CameraRemoved,
@@ -20,6 +21,7 @@ from backend_embed.api import (
     CameraStatus,
     CameraStatusChanged,
     CameraStatusInfo,
+    RecorderState,
     RecorderStatus,
     RecorderStatusChanged,
     StreamRole,
@@ -207,6 +209,18 @@ class CameraRoster:
             self.put_status(event.info)
         elif isinstance(event, RecorderStatusChanged):
             self.put_recorder(event.status)
+        elif isinstance(event, BackendStopped):
+            self.mark_backend_stopped(event.user_message)
+
+    def mark_backend_stopped(self, reason: str) -> None:
+        """The backend is gone: no recorder runs and no camera status is known any more."""
+        for camera in self._cameras.values():
+            self._statuses[camera.id] = CameraStatusInfo(camera.id, CameraStatus.UNKNOWN, reason)
+            if camera.recording.enabled:
+                stopped = RecorderStatus(
+                    camera.id, camera.recording.stream, RecorderState.FAILED, reason=reason
+                )
+                self._recorders[(camera.id, camera.recording.stream)] = (stopped, self._clock())
 
     def cameras(self) -> list[Camera]:
         """All cameras sorted by name (case-insensitive)."""

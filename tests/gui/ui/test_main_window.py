@@ -250,12 +250,16 @@ def test_a_backend_that_stopped_on_its_own_is_reported_loudly_and_commands_go_of
     qtbot: QtBot, demo_window: MainWindow, fake_backend: FakeBackend
 ) -> None:
     assert demo_window.commands.import_cameras.isEnabled()
+    assert demo_window.counts_label.text() == "Online 2/4 · 2 failing"
 
     fake_backend.emit(BackendStopped("The recorder stopped unexpectedly; restart the console."))
 
     qtbot.waitUntil(lambda: demo_window.notice_bar.level is NoticeLevel.ERROR)
     assert "Recording has stopped" in demo_window.notice_bar.text_label.text()
     assert not demo_window.commands.import_cameras.isEnabled()
+    # nothing stale: no camera is shown online or recording any more
+    assert demo_window.counts_label.text().startswith("Online 0/4")
+    assert "Recording 0/" in demo_window.recording_label.text()
     boxes = [
         w for w in demo_window.findChildren(QWidget) if w.windowTitle() == "The recorder stopped"
     ]
