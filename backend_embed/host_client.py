@@ -110,9 +110,8 @@ class ProcessBackend:
                 outcome = await asyncio.wait_for(self._until_started(reader), timeout_s)
             except TimeoutError:
                 outcome = HostGoneError(f"The recorder did not start within {timeout_s:.0f} s.")
-        except (
-            BaseException
-        ) as exc:  # no process, a broken link, or cancelled: leave nothing behind
+        except BaseException as exc:
+            # no process, a broken link, or cancelled: leave nothing behind
             ours.close()
             await asyncio.shield(self._end_process())
             if isinstance(exc, OSError):
@@ -181,9 +180,8 @@ class ProcessBackend:
         try:
             writer.write(frame(("call", call_id, method, args, kwargs)))
             return await future
-        except (
-            asyncio.CancelledError
-        ):  # tell the host: a cancelled export must stop and clean up there
+        except asyncio.CancelledError:
+            # tell the host: a cancelled export must stop (and clean up) there too
             if not writer.is_closing():
                 writer.write(frame(("cancel", call_id)))
             raise

@@ -305,10 +305,9 @@ class ReceiverDecoder:
         for frame in frames:
             if not isinstance(frame, VideoFrame):
                 continue
+            # after a drop: pictures made from missing references are not shown
             resync_from = self._resync_from
-            if (
-                resync_from is not None
-            ):  # after a drop: pictures of missing references are not shown
+            if resync_from is not None:
                 if sequence < resync_from or not frame.key_frame:
                     continue
                 with self._lock:

@@ -68,3 +68,11 @@ async def test_a_frame_that_is_not_a_message_is_refused() -> None:
         await _read(len(body).to_bytes(4, "big") + body)
     with pytest.raises(LinkError, match="over the link's limit"):
         await _read((2**31).to_bytes(4, "big"))
+
+
+def test_the_packaged_consoles_host_flag_is_the_one_its_command_line_dispatches() -> None:
+    from backend_embed.host_client import FROZEN_FLAG, host_command
+    from vas_console.cli import BACKEND_HOST_FLAG
+
+    assert FROZEN_FLAG == BACKEND_HOST_FLAG
+    assert host_command(7)[-2:] == ["--fd", "7"]  # not frozen here: python -m backend_embed...
