@@ -191,8 +191,6 @@ class ProcessBackend:
     async def _read(self, reader: asyncio.StreamReader) -> None:
         try:
             while (message := await read_message(reader)) is not None:
-                if message[0] == "stopped":
-                    continue
                 self._dispatch(message)
         except Exception:
             logger.exception("The link to the recording host broke")

@@ -14,7 +14,7 @@ pair the console makes; pickle is fine because both ends are this program and no
                       ("reply", id, ok, value or exception)
                       ("event", BackendEvent)
                       ("log", LogRecord fields)               the host's log, into the console's
-                      ("stopped",)                            the host stopped; the process exits next
+                      (then the end of the stream: after a stop, the host has stopped)
 """
 
 from __future__ import annotations

@@ -197,7 +197,6 @@ async def _run_host(
     finally:
         unsubscribe()
         await host.stop()
-    link.send(("stopped",))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -52,6 +52,9 @@ _ERROR_ATTRIBUTE: Final = "_RTCRtpReceiver__decoder_error"
 #: at 25 fps with a 2 s GOP) that is decoded in a fraction of a second and must not be dropped.
 MAX_BACKLOG_S: Final = 2.0
 
+#: what follows the last frame in a receiver's queue once it stopped
+_STOP: Final = (0.0, -1, None)
+
 PictureCallback = Callable[[VideoFrame, int], None]
 """Called on a decode thread with each decoded picture and how many newer encoded frames wait."""
 
@@ -167,9 +170,9 @@ class ReceiverDecoder:
         self._clock = clock
         self._error: threading.Event | None = None
         self._lock = threading.Lock()
-        self._items: deque[Any] = deque()  # encoded frames waiting, then the stop marker (None)
-        # (arrival on `clock`, sequence number) of each waiting frame, in step with its frame in _items
-        self._since: deque[tuple[float, int]] = deque()
+        # encoded frames waiting, each with its arrival (on `clock`) and sequence number; then, once the
+        # receiver stopped, the stop marker (_STOP)
+        self._items: deque[tuple[float, int, Any]] = deque()
         self._count = 0  # frames submitted
         self._scheduled = False  # in the pool's ready queue, or being handled
         self._submitted = False
@@ -209,21 +212,20 @@ class ReceiverDecoder:
                 self._ended = True
                 # frames still waiting are not decoded: a reconnect waits for this decoder to end
                 self._items.clear()
-                self._since.clear()
                 if not self._submitted:  # stopped before any frame came: end here and now
                     end_now = True
                 else:
                     end_now = False
-                    self._items.append(None)
+                    self._items.append(_STOP)
             else:
                 end_now = False
                 self._submitted = True
                 now, sequence = self._clock(), self._count
                 self._count += 1
-                if self._since and now - self._since[0][0] > self._max_backlog_s:
-                    self._drop_backlog(now - self._since[0][0], resume_from=sequence)
-                self._items.append(item)
-                self._since.append((now, sequence))
+                # (no stop marker here: nothing is submitted after it)
+                if self._items and now - self._items[0][0] > self._max_backlog_s:
+                    self._drop_backlog(now - self._items[0][0], resume_from=sequence)
+                self._items.append((now, sequence, item))
             wake = not end_now and not self._scheduled
             if wake:
                 self._scheduled = True
@@ -237,7 +239,6 @@ class ReceiverDecoder:
         """(Lock held.) Decoding stays behind arrival: drop what waits and start again at a keyframe."""
         dropped = len(self._items)
         self._items.clear()
-        self._since.clear()
         self.frames_dropped += dropped
         # a frame taken before the drop (being decoded now) must not end the wait for a keyframe
         self._resync_from = resume_from
@@ -263,9 +264,10 @@ class ReceiverDecoder:
             if not self._items:  # (not expected: a decoder is queued only with work)
                 self._scheduled = False
                 return
-            item = self._items.popleft()
-            sequence = -1 if item is None else self._since.popleft()[1]
-            waiting = len(self._since)  # frames only: the stop marker replaces no picture
+            _, sequence, item = self._items.popleft()
+            waiting = len(self._items)
+            if waiting and self._items[-1] is _STOP:  # frames only: the marker replaces no picture
+                waiting -= 1
         if item is None:  # the stop marker
             self._decoder = None
             self._done.set()
