@@ -41,6 +41,10 @@ class BackendConfig:
             it records; its main stream only when that is the one recorded), so a first live viewer and a
             first live snapshot get the cached GOP at once instead of waiting for the camera's next
             keyframe. Costs one demux (no decode) per recorded camera, never a camera session.
+        live_warm_sub: also keep reading the sub stream of every camera that records and has a sub stream
+            that answered its probe (decision 28), so a restored wall of sub streams paints at once. Costs a
+            live-only ingest (ffmpeg stream copy, one camera session: the one a wall opens anyway) and one
+            demux per such camera while nobody watches.
     """
 
     database_url: str
@@ -61,6 +65,7 @@ class BackendConfig:
     snapshot_max_age_days: float | None = 365.0
     snapshot_max_count: int | None = 20_000
     live_warm_recorded: bool = True
+    live_warm_sub: bool = True
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(_SUPPORTED_URL_PREFIXES):

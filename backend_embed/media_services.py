@@ -19,11 +19,13 @@ from backend_embed.api.media import LiveEndpoint, OfflineReview, PlaybackSource,
 from backend_embed.api.recording import (
     Coverage,
     ProtectedRange,
+    RecorderState,
     RecorderStatus,
     StorageReport,
 )
 from backend_embed.cameras.monitor import CameraMonitor
 from backend_embed.cameras.probe import probe_stream
+from backend_embed.cameras.stream_probes import StreamProbes
 from backend_embed.config import BackendConfig
 from backend_embed.db.engine import Database
 from backend_embed.recording.inventory import IndexInventory
@@ -91,15 +93,15 @@ class MediaServices:
         self._keep_warm: asyncio.Task[None] | None = None
         self._recorded_capture = RecordedCapture(root, self._segments)
         self._tasks: list[asyncio.Task[None]] = []
-        # the last successful probe of each camera stream: codec and picture size for live viewing
-        self._probes: dict[tuple[int, StreamRole], ProbeResult] = {}
+        # what each camera stream is (codec and picture size for live viewing), probed once
+        self._probes = StreamProbes(stream_url, self._probe_stream)
 
     async def start(self, cameras: Sequence[Camera]) -> None:
         if self._config.record:
             await self._start_recording(cameras)
         self._tasks.append(asyncio.create_task(self._preview_maker.run(), name="previews"))
         await self._start_live()
-        if self._config.record and self._config.live_warm_recorded:
+        if self._config.record and (self._config.live_warm_recorded or self._config.live_warm_sub):
             self._keep_warm = asyncio.create_task(self._keep_warm_forever(), name="keep live warm")
 
     async def stop(self) -> None:
@@ -127,6 +129,7 @@ class MediaServices:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks.clear()
+            await self._probes.aclose()
             await self._offline.close_all()
 
     async def _start_recording(self, cameras: Sequence[Camera]) -> None:
@@ -200,7 +203,8 @@ class MediaServices:
 
     async def _keep_warm_forever(self) -> None:
         """Every 2 s, following recorders that start and stop: pin every recorded camera's main feed
-        (stills; `LiveCapture`), and hold the feed of a recorded stream other than main (`WarmFeeds`)."""
+        (stills; `LiveCapture`), hold the feed of a recorded stream other than main, and the sub stream of
+        every camera that records (`live_warm_sub`; `WarmFeeds`)."""
         while True:
             capture, recording, warm = self._live_capture, self._recording, self._warm_feeds
             try:
@@ -208,10 +212,25 @@ class MediaServices:
                     statuses = recording.statuses()
                     for status in statuses:
                         capture.pin(status.camera_id)
-                    await warm.follow({(status.camera_id, status.stream) for status in statuses})
+                    await warm.follow(
+                        {(status.camera_id, status.stream) for status in statuses},
+                        also=self._warm_subs(statuses),
+                    )
             except Exception:  # the task's boundary: a failed round only makes first frames slower
                 logger.exception("Keeping recorded cameras' live feeds warm failed")
             await asyncio.sleep(_WARM_CHECK_S)
+
+    def _warm_subs(self, statuses: Sequence[RecorderStatus]) -> set[tuple[int, StreamRole]]:
+        """The sub streams to keep read: of cameras recording now (a camera that is down is not chased
+        by a second ingest) whose sub stream answered its probe (so it exists, and its codec is known)."""
+        if not self._config.live_warm_sub:
+            return set()
+        return {
+            (status.camera_id, StreamRole.SUB)
+            for status in statuses
+            if status.state is RecorderState.RECORDING
+            and self._probes.get(status.camera_id, StreamRole.SUB) is not None
+        }
 
     def _on_live_acquired(self, feed: LiveFeed) -> None:
         if self._live_capture is not None:
@@ -230,7 +249,9 @@ class MediaServices:
         A camera that records another stream has that stream probed too: its recorder copies or
         transcodes by that stream's codec (a camera's sub stream is often another codec, MJPEG say).
         """
-        self._probes[(camera_id, StreamRole.MAIN)] = result
+        self._probes.record(camera_id, result)
+        # the camera answers: learn its sub stream now, not when a wall of tiles asks for it at once
+        self._probes.prefetch(camera_id, StreamRole.SUB)
         if self._recording is None or not result.codec:
             return
         codec: str | None = result.codec
@@ -243,42 +264,51 @@ class MediaServices:
 
     async def _recorded_stream_codec(self, camera_id: int, stream: StreamRole) -> str | None:
         """The codec of a recorded stream other than main: probed once, then from the cache."""
-        probe = self._probes.get((camera_id, stream))
-        if probe is None:
-            try:
-                url, secrets = await self._stream_url(camera_id, stream)
-            except BackendError as exc:  # no such stream (any more)
-                logger.warning("Camera %d: no recorded %s stream: %s", camera_id, stream.value, exc)
-                return None
-            probe = await probe_stream(
-                url, timeout=self._config.probe_timeout_s, secrets=secrets, stream=stream
-            )
-            if not probe.ok:
-                logger.warning(
-                    "Camera %d: its recorded %s stream could not be probed: %s",
-                    camera_id, stream.value, probe.message,
-                )  # fmt: skip
-                return None
-            self._probes[(camera_id, stream)] = probe
+        try:
+            probe = await self._probes.probe(camera_id, stream)
+        except BackendError as exc:  # no such stream (any more)
+            logger.warning("Camera %d: no recorded %s stream: %s", camera_id, stream.value, exc)
+            return None
+        if not probe.ok:
+            logger.warning(
+                "Camera %d: its recorded %s stream could not be probed: %s",
+                camera_id, stream.value, probe.message,
+            )  # fmt: skip
+            return None
         return probe.codec
 
+    async def _probe_stream(
+        self, url: str, secrets: Sequence[str], stream: StreamRole
+    ) -> ProbeResult:
+        return await probe_stream(
+            url, timeout=self._config.probe_timeout_s, secrets=secrets, stream=stream
+        )
+
     async def camera_changed(self, camera: Camera, *, credentials_changed: bool) -> None:
-        self._probes.pop((camera.id, StreamRole.SUB), None)  # probed again when next watched
+        # probed again when the monitor has reached the camera again (`on_probed`), or when watched
+        self._probes.forget(camera.id, StreamRole.SUB)
         if self._recording is not None:
             await self._recording.apply(camera, credentials_changed=credentials_changed)
             self._monitor.supervise(camera.id, self._recording.is_recording(camera.id))
+        if self._live_sources is not None:  # live feeds still reading the old address end
+            await self._live_sources.refresh_camera(camera.id)
 
     async def camera_removed(self, camera_id: int) -> None:
         if self._recording is not None:
             await self._recording.remove(camera_id)
-        for role in StreamRole:
-            self._probes.pop((camera_id, role), None)
+        if self._live_sources is not None:
+            await self._live_sources.refresh_camera(camera_id)
+        self._probes.forget(camera_id, *StreamRole)
+
+    def probed(self, camera_id: int, stream: StreamRole) -> ProbeResult | None:
+        """What the last successful probe of a camera stream found, or None (not probed yet, or failed)."""
+        return self._probes.get(camera_id, stream)
 
     def _recorder_port(self, camera_id: int, stream: StreamRole) -> int | None:
         return None if self._recording is None else self._recording.restream_port(camera_id, stream)
 
     def _codec_of(self, camera_id: int, stream: StreamRole) -> str | None:
-        probe = self._probes.get((camera_id, stream))
+        probe = self._probes.get(camera_id, stream)
         return None if probe is None else probe.codec
 
     async def _pause_recording(self, camera_ids: tuple[int, ...], reason: str) -> None:
@@ -317,20 +347,14 @@ class MediaServices:
     # live --------------------------------------------------------------------------------------------
 
     async def live_endpoint(self, camera: Camera, stream: StreamRole) -> LiveEndpoint:
-        """Where to watch a camera stream live. A stream never probed (a sub stream) is probed once first."""
+        """Where to watch a camera stream live. A stream not known yet is probed first (or its probe joined)."""
         if stream is StreamRole.SUB and camera.sub_url is None:
             raise NotFoundError(f"{camera.name} has no sub stream.")
         if self._live is None:
             raise BackendError("Live video is not running.")
-        probe = self._probes.get((camera.id, stream))
-        if probe is None:
-            url, secrets = await self._stream_url(camera.id, stream)
-            probe = await probe_stream(
-                url, timeout=self._config.probe_timeout_s, secrets=secrets, stream=stream
-            )
-            if not probe.ok:
-                raise BackendError(f"{camera.name}: {probe.message}")
-            self._probes[(camera.id, stream)] = probe
+        probe = await self._probes.probe(camera.id, stream)
+        if not probe.ok:
+            raise BackendError(f"{camera.name}: {probe.message}")
         return await self._live.endpoint(camera.id, stream, width=probe.width, height=probe.height)
 
     # snapshots ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Final
 
 from backend_embed.api.dto import StreamRole
-from backend_embed.api.errors import BackendError
+from backend_embed.api.errors import BackendError, NotFoundError
 from backend_embed.api.media import LiveCodecPath
 from backend_embed.ffmpeg.command import (
     DEFAULT_LIVE_GOP_S,
@@ -233,10 +233,12 @@ class LiveSources:
         async with self._lock:
             if self._stopped:
                 raise LiveSourceUnavailableError("Live video is shutting down.")
-            source = await self._stream_url(camera_id, stream)
-            codec = self._known_codec(camera_id, stream)
+            # a running feed is joined without a database lookup: a wall's tiles arrive together and wait
+            # on this lock (a removed or changed camera's feeds are closed by `refresh_camera`)
             feed = self._feeds.get((camera_id, stream))
             if feed is None:
+                source = await self._stream_url(camera_id, stream)
+                codec = self._known_codec(camera_id, stream)
                 feed = LiveFeed(camera_id, stream, codec, self._port_allocator(), source)
                 self._feeds[camera_id, stream] = feed
                 await self._apply_route(feed, self._route_of(feed))
@@ -268,6 +270,23 @@ class LiveSources:
                 route = self._route_of(feed)
                 if route != feed.route:
                     await self._apply_route(feed, route)
+
+    async def refresh_camera(self, camera_id: int) -> None:
+        """The camera changed or was removed: close its feeds whose stream is gone or now reached at another
+        URL or with other credentials. Their viewers' sessions end, and they reconnect to the camera as it
+        is now (or learn it is gone)."""
+        async with self._lock:
+            for feed in [f for f in self._feeds.values() if f.camera_id == camera_id]:
+                try:
+                    url, secrets = await self._stream_url(camera_id, feed.stream)
+                except NotFoundError:
+                    why = "the camera or its stream was removed"
+                else:
+                    if (url, tuple(secrets)) == (feed.input_url, tuple(feed.secrets)):
+                        continue
+                    why = "the camera's address or credentials changed"
+                logger.info("Live feed %s: closing, %s", feed.name, why)
+                await self._close(feed)
 
     async def stop(self) -> None:
         """Close every feed at once (their ffmpeg is stopped and reaped) and end the background tasks."""

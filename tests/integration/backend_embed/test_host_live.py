@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,8 +13,10 @@ from backend_embed.api import (
     CameraSpec,
     LiveCodecPath,
     NotFoundError,
+    ProbeResult,
     StreamRole,
 )
+from backend_embed.cameras.probe import probe_stream
 from backend_embed.config import BackendConfig
 from backend_embed.host import BackendHost
 from camsim.config import CameraConfig
@@ -92,3 +95,66 @@ async def test_a_camera_without_a_sub_stream_says_so(host: BackendHost) -> None:
     camera = await host.add_camera(CameraSpec(name="Lone", main_url="rtsp://127.0.0.1:9/main"))
     with pytest.raises(NotFoundError, match="has no sub stream"):
         await host.live_endpoint(camera.id, StreamRole.SUB)
+
+
+async def test_a_camera_that_answers_has_its_sub_stream_probed_before_anyone_watches_it(
+    host: BackendHost, camsim_factory: CamSimFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the real probe, observed: which URLs the host probes as which stream
+    probed: list[tuple[StreamRole, str]] = []
+    answered: dict[str, asyncio.Event] = {}
+
+    async def observed(url: str, **kwargs: Any) -> ProbeResult:
+        probed.append((kwargs["stream"], url))
+        result = await probe_stream(url, **kwargs)
+        answered.setdefault(url, asyncio.Event()).set()  # the host keeps it before this task yields
+        return result
+
+    monkeypatch.setattr("backend_embed.media_services.probe_stream", observed)
+    sim = camsim_factory([CameraConfig("yard", source="loop"), CameraConfig("gate", source="loop")])
+    camera = await add_recording_camera(host, sim, "yard", "Yard")
+    yard_sub = sim.url("yard", "sub", credentials=False)
+    async with asyncio.timeout(15):  # the monitor reached the main stream: the sub stream follows
+        await answered.setdefault(yard_sub, asyncio.Event()).wait()
+    known = host.media.probed(camera.id, StreamRole.SUB)
+    assert known is not None
+    assert (known.codec, known.width, known.height) == ("h264", 640, 360)
+    assert probed == [(StreamRole.SUB, yard_sub)]
+
+    # a wall of viewers asking now takes the known answer: no ffprobe on their way to a picture
+    endpoints = await asyncio.gather(
+        *(host.live_endpoint(camera.id, StreamRole.SUB) for _ in range(4))
+    )
+    assert {(e.width, e.height) for e in endpoints} == {(640, 360)}
+    assert probed == [(StreamRole.SUB, yard_sub)]
+    # and nobody watching, the host reads the sub stream (live_warm_sub): one session, its GOP cached
+    await _until(lambda: sim.sessions("yard", "sub") == 1, within_s=10)
+    for _ in range(40):
+        if (await host.live_endpoint(camera.id, StreamRole.SUB)).warm:
+            break
+        await asyncio.sleep(0.25)
+    assert (await host.live_endpoint(camera.id, StreamRole.SUB)).warm
+
+    # the sub stream moves to another camera: what was learnt of the old one is dropped, the new one probed
+    gate_sub = sim.url("gate", "sub", credentials=False)
+    await host.update_camera(
+        camera.id,
+        CameraSpec(
+            name="Yard", main_url=sim.url("yard", "main", credentials=False), sub_url=gate_sub
+        ),
+    )
+    async with asyncio.timeout(15):
+        await answered.setdefault(gate_sub, asyncio.Event()).wait()
+    assert (await host.live_endpoint(camera.id, StreamRole.SUB)).width == 640
+    assert probed.count((StreamRole.SUB, gate_sub)) == 1
+    # the feed that read the old address closed; the one kept warm now reads the new one
+    await _until(lambda: sim.sessions("yard", "sub") == 0, within_s=10)
+    await _until(lambda: sim.sessions("gate", "sub") == 1, within_s=10)
+
+
+async def _until(predicate: Callable[[], bool], *, within_s: float) -> None:
+    for _ in range(int(within_s / 0.1)):
+        if predicate():
+            return
+        await asyncio.sleep(0.1)
+    assert predicate()

@@ -111,13 +111,14 @@ class _Cameras:
     def __init__(self) -> None:
         self.ports: dict[int, int] = {1: 41000}
         self.codecs: dict[int, str | None] = {1: "h264", 2: None}
+        self.urls: dict[int, str] = {}
         self.url_calls = 0
 
     async def stream_url(self, camera_id: int, stream: StreamRole) -> tuple[str, Sequence[str]]:
         self.url_calls += 1
         if camera_id not in self.codecs:
             raise NotFoundError(f"Camera {camera_id} does not exist.")
-        return URL, ["S3cret"]
+        return self.urls.get(camera_id, URL), ["S3cret"]
 
     def sources(self, grace_s: float = 0.05) -> LiveSources:
         return LiveSources(
@@ -215,5 +216,51 @@ async def test_releasing_more_often_than_acquiring_changes_nothing() -> None:
 
         assert feed.viewers == 0
         assert not feed.closed
+    finally:
+        await sources.stop()
+
+
+async def test_viewers_joining_a_running_feed_need_no_lookup() -> None:
+    cameras = _Cameras()
+    sources = cameras.sources(grace_s=60)
+    try:
+        feeds = await asyncio.gather(*(sources.acquire(1, MAIN) for _ in range(16)))
+        assert {id(f) for f in feeds} == {id(feeds[0])}
+        assert feeds[0].viewers == 16
+        assert cameras.url_calls == 1
+    finally:
+        await sources.stop()
+
+
+async def test_a_changed_camera_keeps_its_feed_unless_its_address_changed() -> None:
+    cameras = _Cameras()
+    sources = cameras.sources(grace_s=60)
+    try:
+        feed = await sources.acquire(1, MAIN)
+        await sources.refresh_camera(1)  # renamed, say: the viewers keep watching
+        assert sources.feeds() == [feed]
+        assert await sources.acquire(1, MAIN) is feed
+
+        cameras.urls[1] = "rtsp://admin:S3cret@127.0.0.1:8554/other"
+        await sources.refresh_camera(1)
+        assert feed.closed, "its viewers must reconnect to the new address"
+        fresh = await sources.acquire(1, MAIN)
+        assert fresh is not feed
+        assert fresh.input_url.endswith("/other")
+    finally:
+        await sources.stop()
+
+
+async def test_a_removed_cameras_feed_closes_and_no_viewer_joins_it_again() -> None:
+    cameras = _Cameras()
+    sources = cameras.sources(grace_s=60)
+    try:
+        feed = await sources.acquire(1, MAIN)
+        del cameras.codecs[1]
+        await sources.refresh_camera(1)
+        assert feed.closed
+        assert sources.feeds() == []
+        with pytest.raises(NotFoundError):
+            await sources.acquire(1, MAIN)
     finally:
         await sources.stop()
