@@ -81,20 +81,22 @@ async def _start_recording(
     raise TimeoutError(f"recorders not all recording: {states}")
 
 
-async def _until_recorded_streams_warm(
-    host: Any, ids: list[int], stream: StreamRole, timeout_s: float = 15.0
+async def _until_streams_warm(
+    host: Any, ids: list[int], wanted: StreamRole, timeout_s: float = 25.0
 ) -> None:
-    """Wait until the host holds every recorded stream's newest GOP, as after recording a while (decision 22)."""
+    """Wait until the host holds the newest GOP of every camera's `wanted` stream, as after recording a while
+    (decisions 22 and 28: the recorded stream; and the sub stream unless --cold-sub)."""
     deadline = time.monotonic() + timeout_s
-    warm = 0
+    warm: dict[StreamRole, int] = {}
     while time.monotonic() < deadline:
-        endpoints = [await host.live_endpoint(i, stream) for i in ids]
-        warm = sum(e.warm for e in endpoints)
-        if warm == len(ids):
+        for stream in STREAMS:
+            endpoints = [await host.live_endpoint(i, stream) for i in ids]
+            warm[stream] = sum(e.warm for e in endpoints)
+        if warm[wanted] == len(ids):
             return
         await asyncio.sleep(0.5)
     print(
-        f"warning: {warm} of {len(ids)} {stream.value} streams warm; the others' tiles start cold",
+        f"warning: {warm[wanted]} of {len(ids)} {wanted.value} streams warm; the others' tiles start cold",
         file=sys.stderr,
     )
 
@@ -146,7 +148,7 @@ async def _answer(host: Any, cameras: SimulatedCameras, names: list[str]) -> Non
         print(json.dumps({"sessions": counts}), flush=True)
 
 
-async def serve(count: int, recorded: StreamRole) -> None:
+async def serve(count: int, recorded: StreamRole, warm_sub: bool) -> None:
     """The child: cameras, a recording host with WHEP; prints the endpoints; serves until told to stop."""
     from backend_embed.config import BackendConfig
     from backend_embed.host import BackendHost
@@ -159,13 +161,17 @@ async def serve(count: int, recorded: StreamRole) -> None:
         )
         await asyncio.to_thread(cameras.start)
         config = BackendConfig.local(
-            root / "config", root / "data", prefer_keyring=False, recheck_interval_s=0
+            root / "config",
+            root / "data",
+            prefer_keyring=False,
+            recheck_interval_s=0,
+            live_warm_sub=warm_sub,
         )
         host = BackendHost(config)
         try:
             await host.start()
             ids = await _start_recording(host, cameras, names, recorded)
-            await _until_recorded_streams_warm(host, ids, recorded)
+            await _until_streams_warm(host, ids, StreamRole.SUB if warm_sub else recorded)
             endpoints = await _endpoints(host, ids)
             print(json.dumps({"endpoints": endpoints, "pid": os.getpid()}), flush=True)
             await _answer(host, cameras, names)
@@ -211,7 +217,9 @@ class RecorderSide:
 
 
 @contextlib.asynccontextmanager
-async def recorder_side(count: int, recorded: StreamRole) -> AsyncIterator[RecorderSide]:
+async def recorder_side(
+    count: int, recorded: StreamRole, warm_sub: bool
+) -> AsyncIterator[RecorderSide]:
     argv = [
         sys.executable,
         str(SCRIPT),
@@ -220,6 +228,7 @@ async def recorder_side(count: int, recorded: StreamRole) -> AsyncIterator[Recor
         str(count),
         "--record",
         recorded.value,
+        *(() if warm_sub else ("--cold-sub",)),
     ]
     process = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
         argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -274,7 +283,7 @@ class EmbeddedSide:
 
 @contextlib.asynccontextmanager
 async def embedded_side(
-    count: int, recorded: StreamRole, root: Path, in_process: bool
+    count: int, recorded: StreamRole, root: Path, in_process: bool, warm_sub: bool
 ) -> AsyncIterator[EmbeddedSide]:
     """Cameras, and a recording host started from the console's worker loop as `vas_console.app` does."""
     from backend_embed.config import BackendConfig
@@ -291,7 +300,11 @@ async def embedded_side(
     worker = LoopThread("bench-worker")
     worker.start()
     config = BackendConfig.local(
-        root / "config", root / "data", prefer_keyring=False, recheck_interval_s=0
+        root / "config",
+        root / "data",
+        prefer_keyring=False,
+        recheck_interval_s=0,
+        live_warm_sub=warm_sub,
     )
     host: Any = BackendHost(config) if in_process else ProcessBackend(config)
     api = host if in_process else host.api
@@ -300,7 +313,7 @@ async def embedded_side(
         ids = await worker.call(_start_recording(api, cameras, names, recorded))
         if ids != list(range(1, count + 1)):
             raise RuntimeError(f"expected camera ids 1..{count} in a fresh database, got {ids}")
-        await worker.call(_until_recorded_streams_warm(api, ids, recorded))
+        await worker.call(_until_streams_warm(api, ids, StreamRole.SUB if warm_sub else recorded))
         backend = WorkerBackend(api, worker)
         yield EmbeddedSide(host, in_process, worker, backend, cameras, names)
     finally:
@@ -486,8 +499,13 @@ async def watch(side: RecorderSide | EmbeddedSide, args: argparse.Namespace, roo
         started = time.monotonic()
         await wall.restore()
 
+        live_after: dict[int, float] = {}
+
         def all_live() -> bool:
             states = [t.status.state if t.status else None for t in wall.tiles[: args.cameras]]
+            for index, state in enumerate(states):
+                if state is LiveState.LIVE and index not in live_after:
+                    live_after[index] = time.monotonic() - started
             return all(s is LiveState.LIVE for s in states)
 
         def all_on_sub() -> bool:  # a tile may start on the warm main stream (LiveEndpoint.warm)
@@ -500,6 +518,12 @@ async def watch(side: RecorderSide | EmbeddedSide, args: argparse.Namespace, roo
             try:
                 await until(predicate, 60, f"every tile {what}")
                 print(f"all {args.cameras} tiles {what} after {time.monotonic() - started:.1f} s")
+                if predicate is all_live:
+                    firsts = sorted(live_after.values())
+                    print(
+                        f"tiles live after: first {firsts[0]:.2f} s, "
+                        f"median {firsts[len(firsts) // 2]:.2f} s, last {firsts[-1]:.2f} s"
+                    )
             except TimeoutError:
                 print(f"NOT all {args.cameras} tiles {what} after 60 s; measuring anyway")
         print(f"tiles {wall.tiles[0].width()}x{wall.tiles[0].height()} px")
@@ -517,9 +541,11 @@ async def run(args: argparse.Namespace) -> Figures:
     with tempfile.TemporaryDirectory(prefix="live-grid-console-") as tmp:
         if args.embedded or args.in_process:
             recorded = StreamRole(args.record)
-            async with embedded_side(args.cameras, recorded, Path(tmp), args.in_process) as side:
+            async with embedded_side(
+                args.cameras, recorded, Path(tmp), args.in_process, not args.cold_sub
+            ) as side:
                 return await watch(side, args, Path(tmp))
-        async with recorder_side(args.cameras, StreamRole(args.record)) as side:
+        async with recorder_side(args.cameras, StreamRole(args.record), not args.cold_sub) as side:
             return await watch(side, args, Path(tmp))
 
 
@@ -600,12 +626,18 @@ def main() -> int:
         help="run the recording host in this process on the console's worker loop, as the app did before "
         "decision 27 (console CPU then includes the host's Python work)",
     )
+    parser.add_argument(
+        "--cold-sub",
+        action="store_true",
+        help="the host does not keep the sub streams read (live_warm_sub off, as before decision 28): "
+        "tiles on a stream nobody recorded wait for its ingest and the camera's next keyframe",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiortc").setLevel(logging.ERROR)
     if args.serve:
-        asyncio.run(serve(args.cameras, StreamRole(args.record)))
+        asyncio.run(serve(args.cameras, StreamRole(args.record), not args.cold_sub))
         return 0
     args.seconds = args.seconds or (12.0 if args.quick else 60.0)
     args.warmup = 3.0 if args.quick else 5.0
