@@ -7,7 +7,9 @@ endpoint on 127.0.0.1, as they would a remote recorder's. See docs/decisions.md,
 
 Everything here runs on one event loop (the console's worker loop), as `BackendHost` did. The child is
 owned: `stop()` asks it to stop (it stops every recorder first) and waits, then kills it; the kernel
-signals it if the console dies (`parent_death_hook`), and it stops when the link closes.
+signals it if the console dies (`parent_death_hook`), and it stops when the link closes. A host that exits
+on its own is reaped and started again after a backoff (`restart_delays`): `BackendStopped` says it went,
+`BackendRestarted` that it is back; calls in between raise `HostGoneError`.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import itertools
 import logging
 import socket
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from backend_embed.api import (
     BackendApi,
     BackendError,
+    BackendRestarted,
     BackendStopped,
     EventCallback,
     Unsubscribe,
@@ -39,6 +43,10 @@ logger = logging.getLogger(__name__)
 START_TIMEOUT_S = 120.0
 #: how long the host may take to stop (every recorder finishes its segment) before it is killed
 STOP_TIMEOUT_S = 20.0
+#: after the host exited on its own, the waits before each attempt to start it again (the last repeats)
+RESTART_DELAYS_S = (1.0, 3.0, 10.0, 30.0)
+#: a host that ran this long before it exited counts as having run well: its restart waits the first delay
+STABLE_RUN_S = 120.0
 #: the command-line flag of the packaged console that runs the host instead (`vas_console.cli`)
 FROZEN_FLAG = "--backend-host-fd"
 
@@ -63,7 +71,14 @@ class ProcessBackend:
         *,
         log_level: int = logging.INFO,
         command: Callable[[int], Sequence[str]] = host_command,
+        restart_delays: Sequence[float] = RESTART_DELAYS_S,
     ) -> None:
+        """Args:
+        config: the host's configuration (sent to the child).
+        log_level: the child's log level (its records are logged here).
+        command: the child's command line, given the fd of its end of the link.
+        restart_delays: the waits before restarting a host that exited on its own; empty: never restart.
+        """
         self.config = config
         self._log_level = log_level
         self._command = command
@@ -75,6 +90,10 @@ class ProcessBackend:
         self._events = EventBus()  # the host's events, delivered here on this loop
         self._stopping = False
         self._gone_reason = "The recorder has not started."
+        self._restart_delays = tuple(restart_delays)
+        self._restarting: asyncio.Task[None] | None = None
+        self._started_at = 0.0
+        self._quick_exits = 0  # exits in a row, each soon after its start: the restarts wait longer
 
     @property
     def api(self) -> BackendApi:
@@ -92,6 +111,9 @@ class ProcessBackend:
             BackendError: the host could not start (its own message, e.g. a database it cannot open),
                 or its process could not be started at all (`HostGoneError`).
         """
+        await self._launch(timeout_s)
+
+    async def _launch(self, timeout_s: float) -> None:
         ours, theirs = socket.socketpair()
         try:
             try:
@@ -121,7 +143,12 @@ class ProcessBackend:
             await self._end_process()
             self._gone_reason = outcome.user_message
             raise outcome
-        self._gone_reason = "The recorder stopped unexpectedly; restart the console."
+        self._gone_reason = (
+            "The recorder stopped unexpectedly; it is being restarted."
+            if self._restart_delays
+            else "The recorder stopped unexpectedly; restart the console."
+        )
+        self._started_at = time.monotonic()
         self._reading = asyncio.create_task(self._read(reader), name="host-link-reader")
 
     async def _until_started(self, reader: asyncio.StreamReader) -> BackendError | None:
@@ -141,6 +168,10 @@ class ProcessBackend:
         """Stop the host (its recorders first) and reap the process; kill it after `timeout_s`."""
         self._stopping = True
         self._gone_reason = "The recorder has stopped."
+        if self._restarting is not None:  # a restart under way ends, and its process with it
+            self._restarting.cancel()
+            await asyncio.gather(self._restarting, return_exceptions=True)
+            self._restarting = None
         if self._writer is not None and not self._writer.is_closing():
             with contextlib.suppress(ConnectionError):
                 self._writer.write(frame(("stop",)))
@@ -200,8 +231,41 @@ class ProcessBackend:
                 if not future.done():
                     future.set_exception(error)
             if not self._stopping:  # nothing records now: the operator must hear of it at once
-                logger.error("The recording host exited unexpectedly; its calls fail from now on")
+                logger.error(
+                    "The recording host exited unexpectedly; its calls fail until it is back"
+                )
                 self._events.publish(BackendStopped(self._gone_reason))
+                if self._restart_delays:
+                    self._restarting = asyncio.create_task(self._restart(), name="host-restart")
+
+    async def _restart(self) -> None:
+        """Reap the host that exited, then start a new one after a backoff until one starts."""
+        if time.monotonic() - self._started_at >= STABLE_RUN_S:
+            self._quick_exits = 0
+        attempt = self._quick_exits
+        self._quick_exits += 1
+        await self._end_process()
+        while True:
+            delay = self._restart_delays[min(attempt, len(self._restart_delays) - 1)]
+            logger.warning("Restarting the recording host in %g s", delay)
+            await asyncio.sleep(delay)
+            try:
+                await self._launch(START_TIMEOUT_S)
+            except BackendError as exc:
+                logger.error(  # noqa: TRY400 - the host's own message; its log has the details
+                    "The recording host could not be restarted: %s", exc.user_message
+                )
+                attempt += 1
+                continue
+            except Exception:  # a bug in starting it must not end the attempts: nothing records
+                logger.exception("Restarting the recording host failed")
+                attempt += 1
+                continue
+            logger.warning("Recording host restarted (pid %s)", self.pid)
+            self._events.publish(
+                BackendRestarted("The recorder stopped unexpectedly and was restarted.")
+            )
+            return
 
     def _dispatch(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
@@ -238,4 +302,4 @@ for _method in sorted(METHODS):
     setattr(ProcessBackend, _method, _forwarder(_method))
 
 
-__all__ = ["FROZEN_FLAG", "HostGoneError", "ProcessBackend", "host_command"]
+__all__ = ["FROZEN_FLAG", "RESTART_DELAYS_S", "HostGoneError", "ProcessBackend", "host_command"]

@@ -29,6 +29,7 @@ from backend_embed.api.errors import (
 )
 from backend_embed.api.events import (
     BackendEvent,
+    BackendRestarted,
     BackendStopped,
     BookmarksChanged,
     CameraRemoved,
@@ -80,6 +81,7 @@ __all__ = [
     "BackendApi",
     "BackendError",
     "BackendEvent",
+    "BackendRestarted",
     "BackendStopped",
     "Bookmark",
     "BookmarkDraft",

@@ -75,9 +75,21 @@ class ExportProgress:
 
 @dataclass(frozen=True, slots=True)
 class BackendStopped:
-    """The backend stopped on its own (its process exited): nothing records until the console restarts.
+    """The backend stopped on its own (its process exited): nothing records until it is back
+    (`BackendRestarted`; the console restarts it).
 
     `user_message` says so in words fit for the operator.
+    """
+
+    user_message: str
+
+
+@dataclass(frozen=True, slots=True)
+class BackendRestarted:
+    """The backend came back after it stopped on its own: its recorders start again.
+
+    What the console showed of it is stale: cameras, statuses and live endpoints (a new WHEP port) must be
+    fetched again.
     """
 
     user_message: str
@@ -94,4 +106,5 @@ BackendEvent = (
     | BookmarksChanged
     | ExportProgress
     | BackendStopped
+    | BackendRestarted
 )

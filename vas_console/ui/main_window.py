@@ -9,15 +9,19 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
+    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import Shiboken
 
 from backend_embed.api import (
     BackendApi,
     BackendError,
     BackendEvent,
+    BackendRestarted,
     BackendStopped,
+    Camera,
     GroupsChanged,
     OfflineReview,
     StorageAlert,
@@ -84,6 +88,7 @@ class MainWindow(QMainWindow):
         self._backend = backend
         self._unsubscribe: Unsubscribe | None = None
         self._quitting = False
+        self._stopped_box: QMessageBox | None = None  # says the recorder stopped, until it is back
         self._selection = TreeSelection()
         self.roster = CameraRoster()
         self._tasks = TaskKeeper(self)
@@ -218,6 +223,19 @@ class MainWindow(QMainWindow):
         """
         if self._unsubscribe is None:
             self._unsubscribe = self._backend.subscribe(self._relay.post)
+        cameras = await self._fetch_roster()
+        if cameras is None:
+            return
+        self.storage_panel.request_refresh()
+        if self.live_wall is not None:
+            await self.live_wall.restore()
+        self._tasks.start(self.evidence.load(), name="load snapshots and bookmarks")
+        logger.info("Showing %d cameras in %d groups", len(cameras), len(self.roster.groups()))
+        self.statusBar().showMessage(f"Loaded {len(cameras)} cameras", STATUS_MESSAGE_MS)
+
+    async def _fetch_roster(self) -> list[Camera] | None:
+        """Fetch groups, cameras, statuses and recorder states and show them; None (and a notice) if the
+        backend refused."""
         try:
             groups = await self._backend.list_groups()
             cameras = await self._backend.list_cameras()
@@ -225,15 +243,13 @@ class MainWindow(QMainWindow):
             recorders = await self._backend.recorder_statuses()
         except BackendError as exc:
             self._on_tasks_backend_failed(exc)
-            return
+            return None
         self.roster.reset(groups, cameras, statuses, recorders)
         self._refresh()
-        self.storage_panel.request_refresh()
-        if self.live_wall is not None:
-            await self.live_wall.restore()
-        self._tasks.start(self.evidence.load(), name="load snapshots and bookmarks")
-        logger.info("Showing %d cameras in %d groups", len(cameras), len(groups))
-        self.statusBar().showMessage(f"Loaded {len(cameras)} cameras", STATUS_MESSAGE_MS)
+        return cameras
+
+    async def _reload_roster(self) -> None:
+        await self._fetch_roster()
 
     def show_notice(self, text: str, level: NoticeLevel = NoticeLevel.INFO) -> None:
         """Tell the operator something: the status bar line and the notice bar above the overview."""
@@ -250,12 +266,24 @@ class MainWindow(QMainWindow):
         """The backend stopped on its own: nothing records now. Say so loudly; only quitting still works."""
         self.commands.set_enabled(False)
         self.show_notice(f"Recording has stopped: {message}", NoticeLevel.ERROR)
-        prompts.show_message(
+        self._close_stopped_box()
+        self._stopped_box = prompts.show_message(
             self,
             "The recorder stopped",
             f"{message}\n\nNo camera is recording now. The details are in the log (View > Log).",
             error=True,
         )
+
+    def show_backend_restarted(self, message: str) -> None:
+        """The backend is back after it stopped on its own: its recorders start again; the commands work."""
+        self.commands.set_enabled(True)
+        self._close_stopped_box()  # what it says is no longer true; the notice says what happened
+        self.show_notice(f"{message} Recording resumes.", NoticeLevel.INFO)
+
+    def _close_stopped_box(self) -> None:
+        box, self._stopped_box = self._stopped_box, None
+        if box is not None and Shiboken.isValid(box):  # deleted once the operator closed it
+            box.close()
 
     def close_for_quit(self) -> None:
         """Stop listening to the backend and the log, cancel running tasks and close the window."""
@@ -311,6 +339,10 @@ class MainWindow(QMainWindow):
             self.roster.apply(event)  # no camera records, and none is known to be online, any more
             self._refresh()
             self.show_backend_stopped(event.user_message)
+            return
+        if isinstance(event, BackendRestarted):
+            self.show_backend_restarted(event.user_message)
+            self._tasks.start(self._reload_roster(), name="reload after the recorder restarted")
             return
         if isinstance(event, GroupsChanged):
             self._reload_groups()

@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QEnterEvent
 from PySide6.QtWidgets import QApplication, QInputDialog
 from pytestqt.qtbot import QtBot
 
-from backend_embed.api import Camera, CameraRemoved, StreamRole
+from backend_embed.api import BackendRestarted, Camera, CameraRemoved, StreamRole
 from tests.gui.live.conftest import TOKEN, WallFactory, whep_url
 from tests.helpers.fake_backend import FakeBackend
 from tests.helpers.live_fakes import FakeSessionFactory
@@ -270,6 +270,35 @@ def test_a_removed_camera_leaves_the_wall(
     fake_backend.emit(CameraRemoved(cameras[0].id))
     qtbot.waitUntil(lambda: wall.tiles[1].camera_name is None and not sessions.open())
     assert wall.state.cameras[1] is None
+
+
+def test_after_the_recorder_restarted_every_live_tile_connects_to_its_new_address(
+    qtbot: QtBot,
+    wall: LiveWall,
+    cameras: list[Camera],
+    fake_backend: FakeBackend,
+    sessions: FakeSessionFactory,
+) -> None:
+    drop_camera(wall.tiles[0], cameras[0].id)
+    drop_camera(wall.tiles[2], cameras[2].id)
+    wait_live(qtbot, wall.tiles[0])
+    wait_live(qtbot, wall.tiles[2])
+    old = sessions.open()
+    assert len(old) == 2
+    # the new host listens on another port: the endpoints the tiles had point nowhere
+    for (camera_id, stream), endpoint in list(fake_backend.live_endpoints.items()):
+        moved = endpoint.whep_url.replace(":9/", ":10/")
+        fake_backend.live_endpoints[(camera_id, stream)] = replace(endpoint, whep_url=moved)
+
+    fake_backend.emit(BackendRestarted("The recorder stopped unexpectedly and was restarted."))
+
+    qtbot.waitUntil(lambda: all(s.closed for s in old) and len(sessions.open()) == 2)
+    assert sorted(s.url for s in sessions.open()) == [
+        whep_url(cameras[0].id, StreamRole.SUB).replace(":9/", ":10/"),
+        whep_url(cameras[2].id, StreamRole.SUB).replace(":9/", ":10/"),
+    ]
+    wait_live(qtbot, wall.tiles[0])
+    assert [t.camera_name for t in wall.tiles[:3]] == ["Entrance", None, "Yard"]
 
 
 def test_a_tile_larger_than_the_sub_stream_switches_to_the_main_stream_and_back(

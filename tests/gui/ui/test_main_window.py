@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from backend_embed.api import (
+    BackendRestarted,
     BackendStopped,
     Camera,
     CameraGroup,
@@ -265,6 +266,35 @@ def test_a_backend_that_stopped_on_its_own_is_reported_loudly_and_commands_go_of
     ]
     assert boxes
     assert boxes[0].isVisible()
+
+
+def test_a_backend_that_came_back_shows_it_and_the_commands_work_again(
+    qtbot: QtBot, demo_window: MainWindow, fake_backend: FakeBackend
+) -> None:
+    fake_backend.emit(BackendStopped("The recorder stopped unexpectedly; it is being restarted."))
+    qtbot.waitUntil(lambda: not demo_window.commands.import_cameras.isEnabled())
+    assert demo_window.counts_label.text().startswith("Online 0/4")
+    boxes = [
+        w for w in demo_window.findChildren(QWidget) if w.windowTitle() == "The recorder stopped"
+    ]
+    assert len(boxes) == 1
+    assert boxes[0].isVisible()
+
+    fake_backend.emit(BackendRestarted("The recorder stopped unexpectedly and was restarted."))
+
+    qtbot.waitUntil(lambda: demo_window.notice_bar.level is NoticeLevel.INFO)
+    assert demo_window.notice_bar.text_label.text() == (
+        "The recorder stopped unexpectedly and was restarted. Recording resumes."
+    )
+    assert demo_window.commands.import_cameras.isEnabled()
+    # the box that said nothing records is gone: no longer true
+    assert not [
+        w
+        for w in demo_window.findChildren(QWidget)
+        if w.windowTitle() == "The recorder stopped" and w.isVisible()
+    ]
+    # the tree and the status bar show the backend's statuses again, not the stopped ones
+    qtbot.waitUntil(lambda: demo_window.counts_label.text() == "Online 2/4 · 2 failing")
 
 
 def test_quit_asks_the_composition_root_and_leaves_the_window_open(

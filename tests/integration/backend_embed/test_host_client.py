@@ -20,6 +20,7 @@ import pytest
 
 from backend_embed.api import (
     BackendError,
+    BackendRestarted,
     BackendStopped,
     CamerasChanged,
     CameraSpec,
@@ -27,7 +28,7 @@ from backend_embed.api import (
     NotFoundError,
 )
 from backend_embed.config import BackendConfig
-from backend_embed.host_client import HostGoneError, ProcessBackend
+from backend_embed.host_client import HostGoneError, ProcessBackend, host_command
 
 
 def _config(tmp_path: Path) -> BackendConfig:
@@ -140,18 +141,117 @@ async def test_stop_stops_the_host_and_reaps_its_process(tmp_path: Path) -> None
         await backend.api.list_cameras()
 
 
-async def test_a_killed_host_fails_the_calls_with_a_clear_error(backend: ProcessBackend) -> None:
-    events: list[object] = []
-    backend.subscribe(events.append)
+async def test_a_killed_host_fails_the_calls_with_a_clear_error(tmp_path: Path) -> None:
+    backend = ProcessBackend(_config(tmp_path), restart_delays=())  # never restarted
+    await backend.start()
+    try:
+        events: list[object] = []
+        backend.subscribe(events.append)
+        assert backend.pid is not None
+        os.kill(backend.pid, 9)
+
+        pending = asyncio.create_task(backend.api.list_cameras())  # may be on its way as it dies
+        with pytest.raises(HostGoneError, match="stopped unexpectedly"):
+            await asyncio.wait_for(pending, 10)
+        with pytest.raises(HostGoneError, match="stopped unexpectedly"):
+            await backend.api.list_cameras()
+        assert events == [BackendStopped("The recorder stopped unexpectedly; restart the console.")]
+    finally:
+        await backend.stop()
+
+
+async def _next_event(events: asyncio.Queue[object], within_s: float = 30) -> object:
+    return await asyncio.wait_for(events.get(), within_s)
+
+
+async def test_a_killed_host_is_started_again_and_its_cameras_are_still_there(
+    tmp_path: Path,
+) -> None:
+    backend = ProcessBackend(_config(tmp_path), restart_delays=(0.5,))
+    await backend.start()
+    try:
+        events: asyncio.Queue[object] = asyncio.Queue()
+        backend.subscribe(events.put_nowait)
+        await backend.api.add_camera(CameraSpec(name="Gate", main_url="rtsp://127.0.0.1:9/main"))
+        first = backend.pid
+        assert first is not None
+        while not events.empty():
+            events.get_nowait()
+        os.kill(first, 9)
+
+        stopped = await _next_event(events)
+        assert stopped == BackendStopped(
+            "The recorder stopped unexpectedly; it is being restarted."
+        )
+        with pytest.raises(HostGoneError, match="being restarted"):
+            await backend.api.list_cameras()
+        restarted = await _next_event(events)
+        assert restarted == BackendRestarted("The recorder stopped unexpectedly and was restarted.")
+        assert backend.pid not in (None, first)
+        assert [c.name for c in await backend.api.list_cameras()] == ["Gate"]
+        assert not psutil.pid_exists(first) or psutil.Process(first).status() == (
+            psutil.STATUS_ZOMBIE
+        )
+    finally:
+        await backend.stop()
+
+
+async def test_restarts_that_fail_are_tried_again_with_longer_waits(tmp_path: Path) -> None:
+    launches: list[float] = []
+    failing = 2
+
+    def command(fd: int) -> list[str]:
+        nonlocal failing
+        launches.append(time.monotonic())
+        if len(launches) > 1 and failing:  # the first two restarts: a host that dies at once
+            failing -= 1
+            return [sys.executable, "-c", "raise SystemExit(3)"]
+        return host_command(fd)
+
+    backend = ProcessBackend(_config(tmp_path), command=command, restart_delays=(0.2, 1.0))
+    await backend.start()
+    try:
+        events: asyncio.Queue[object] = asyncio.Queue()
+        backend.subscribe(events.put_nowait)
+        assert backend.pid is not None
+        os.kill(backend.pid, 9)
+
+        assert isinstance(await _next_event(events), BackendStopped)
+        assert isinstance(await _next_event(events), BackendRestarted)
+        assert len(launches) == 4
+        # the first retry after the short wait, the later ones after the longer one
+        assert launches[2] - launches[1] >= 1.0
+        assert launches[3] - launches[2] >= 1.0
+        assert await backend.api.list_cameras() == []
+        assert events.empty(), (
+            "a failed restart publishes nothing: the operator was told it stopped"
+        )
+    finally:
+        await backend.stop()
+
+
+async def test_stop_during_a_restart_wait_starts_nothing_more(tmp_path: Path) -> None:
+    launches: list[int] = []
+
+    def command(fd: int) -> list[str]:
+        launches.append(fd)
+        return host_command(fd)
+
+    backend = ProcessBackend(_config(tmp_path), command=command, restart_delays=(1.0,))
+    await backend.start()
+    events: asyncio.Queue[object] = asyncio.Queue()
+    backend.subscribe(events.put_nowait)
     assert backend.pid is not None
     os.kill(backend.pid, 9)
+    assert isinstance(await _next_event(events), BackendStopped)
 
-    pending = asyncio.create_task(backend.api.list_cameras())  # may be on its way as it dies
-    with pytest.raises(HostGoneError, match="stopped unexpectedly"):
-        await asyncio.wait_for(pending, 10)
-    with pytest.raises(HostGoneError, match="stopped unexpectedly"):
+    await backend.stop()
+    await asyncio.sleep(1.5)
+
+    assert len(launches) == 1
+    assert events.empty()
+    with pytest.raises(HostGoneError, match="has stopped"):
         await backend.api.list_cameras()
-    assert events == [BackendStopped("The recorder stopped unexpectedly; restart the console.")]
 
 
 async def test_a_host_that_cannot_start_says_why_and_leaves_no_process(tmp_path: Path) -> None:

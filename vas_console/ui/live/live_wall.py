@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from backend_embed.api import (
     BackendApi,
     BackendEvent,
+    BackendRestarted,
     Camera,
     CameraRemoved,
     CamerasChanged,
@@ -398,3 +399,9 @@ class LiveWall(QWidget):
             for index, camera_id in enumerate(self._state.cameras):
                 if camera_id == event.camera_id:
                     self._on_tile_clear_requested(index)
+        elif isinstance(event, BackendRestarted):
+            # a new recording host serves live video at a new address: every live tile connects again
+            for tile in self.grid.tiles:
+                shown = self.feeds.camera_of(tile)
+                if shown is not None:
+                    self.feeds.start(tile, self._cameras.get(shown.id, shown))
