@@ -91,7 +91,13 @@ def _run_qt(session: Session) -> int:
     app.setDesktopFileName("vas-console")
     app.setWindowIcon(QIcon(str(app_icon_path())))
     apply_theme(app)
-    return run_app(_main(session))
+    console = Console(session)
+    try:
+        return run_app(_main(session, console))
+    finally:
+        # the GUI loop can stop under the console (its X display went away): the recorder and the
+        # worker thread would then outlive the window, and the process hang on the worker at exit
+        console.stop_after_gui_loop()
 
 
 def _on_loop_exception(crash: CrashHandler, context: dict[str, Any]) -> None:
@@ -193,6 +199,28 @@ class Console:
             await asyncio.wait_for(self._quit.wait(), timeout=smoke_seconds)
         logger.info("Smoke test finished after %.1f s", smoke_seconds)
 
+    def stop_after_gui_loop(self) -> None:
+        """What `stop` left undone because the GUI loop had stopped: the backend, the worker, the demo.
+
+        Blocks; touches nothing of Qt (its display may be gone). A no-op after a normal `stop`.
+        """
+        if not self._worker.running:
+            return
+        logger.error("The window's event loop stopped under the console; stopping the recorder")
+        try:
+            if self._host_started:
+                self._host_started = False
+                self._worker.run_sync(
+                    self._host.stop(timeout_s=HOST_STOP_TIMEOUT_S), HOST_STOP_TIMEOUT_S + 10
+                )
+        finally:
+            try:
+                self._worker.stop(timeout=QUIT_TIMEOUT_S)
+            finally:
+                if self._demo is not None:
+                    self._demo.stop()
+                    self._demo = None
+
     async def stop(self) -> None:
         """Close the window, stop the backend (within HOST_STOP_TIMEOUT_S), the worker and the demo cameras."""
         try:
@@ -204,6 +232,7 @@ class Console:
             if self._vlc is not None:
                 self._vlc.close()  # after every player closed with the window
             if self._host_started:
+                self._host_started = False
                 await asyncio.wait_for(
                     self._worker.call(self._host.stop(timeout_s=HOST_STOP_TIMEOUT_S)),
                     HOST_STOP_TIMEOUT_S
@@ -215,13 +244,13 @@ class Console:
             finally:
                 if self._demo is not None:
                     self._demo.stop()
+                    self._demo = None
 
 
-async def _main(session: Session) -> int:
+async def _main(session: Session, console: Console) -> int:
     asyncio.get_running_loop().set_exception_handler(
         lambda _loop, ctx: _on_loop_exception(session.crash, ctx)
     )
-    console = Console(session)
     try:
         await console.start()
         _announce(WINDOW_SHOWN_MARKER)
