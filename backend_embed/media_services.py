@@ -251,7 +251,7 @@ class MediaServices:
         """
         self._probes.record(camera_id, result)
         # the camera answers: learn its sub stream now, not when a wall of tiles asks for it at once
-        self._probes.prefetch(camera_id, StreamRole.SUB)
+        await self._prefetch_sub(camera_id)
         if self._recording is None or not result.codec:
             return
         codec: str | None = result.codec
@@ -277,6 +277,21 @@ class MediaServices:
             return None
         return probe.codec
 
+    async def _prefetch_sub(self, camera_id: int) -> None:
+        """Probe the camera's sub stream in the background, if it has one of its own.
+
+        A camera without one answers its main URL for the sub stream (`CameraRegistry.stream_url`): probing
+        and keeping that warm would hold a second session of the main stream that no viewer can use.
+        """
+        try:
+            sub, _ = await self._stream_url(camera_id, StreamRole.SUB)
+            main, _ = await self._stream_url(camera_id, StreamRole.MAIN)
+        except BackendError as exc:  # removed meanwhile, or its password cannot be decrypted
+            logger.debug("Camera %d: sub stream not probed: %s", camera_id, exc.user_message)
+            return
+        if sub != main:
+            self._probes.prefetch(camera_id, StreamRole.SUB)
+
     async def _probe_stream(
         self, url: str, secrets: Sequence[str], stream: StreamRole
     ) -> ProbeResult:
@@ -285,13 +300,16 @@ class MediaServices:
         )
 
     async def camera_changed(self, camera: Camera, *, credentials_changed: bool) -> None:
-        # probed again when the monitor has reached the camera again (`on_probed`), or when watched
+        # what was learnt of the sub stream may be of its old address: learn it again (a recording camera
+        # is not probed again by the monitor, so `on_probed` would not do it)
         self._probes.forget(camera.id, StreamRole.SUB)
         if self._recording is not None:
             await self._recording.apply(camera, credentials_changed=credentials_changed)
             self._monitor.supervise(camera.id, self._recording.is_recording(camera.id))
         if self._live_sources is not None:  # live feeds still reading the old address end
             await self._live_sources.refresh_camera(camera.id)
+        if camera.enabled:
+            await self._prefetch_sub(camera.id)
 
     async def camera_removed(self, camera_id: int) -> None:
         if self._recording is not None:

@@ -40,7 +40,8 @@ class StreamProbes:
         background_concurrency: int = BACKGROUND_CONCURRENCY,
     ) -> None:
         """Args:
-        stream_url: the stream's URL and the secrets to redact from it (raises BackendError if none).
+        stream_url: the stream's URL and the secrets to redact from it (raises BackendError if the camera
+            is gone).
         probe: probes a URL; never raises for a camera problem (a failed ProbeResult).
         background_concurrency: how many `prefetch` probes run at once.
         """
@@ -50,6 +51,7 @@ class StreamProbes:
         self._results: dict[Key, ProbeResult] = {}
         self._pending: dict[Key, asyncio.Task[ProbeResult]] = {}
         self._queued: set[Key] = set()  # background probes still waiting for their turn
+        self._closed = False
 
     def get(self, camera_id: int, stream: StreamRole) -> ProbeResult | None:
         """The last successful probe of the stream, or None."""
@@ -62,27 +64,41 @@ class StreamProbes:
     async def probe(self, camera_id: int, stream: StreamRole) -> ProbeResult:
         """The stream's probe: the cached one, the one under way, or a new one (not cached if it failed).
 
+        A probe under way that is dropped meanwhile (`forget`: the camera changed) is followed by a new one
+        of the camera as it is now; the caller never sees the cancellation that was not its own.
+
         Raises:
-            BackendError: the camera has no such stream (from `stream_url`).
+            BackendError: the camera has no such stream (from `stream_url`), or the probes were closed.
         """
         key = (camera_id, stream)
-        cached = self._results.get(key)
-        if cached is not None:
-            return cached
-        task = self._pending.get(key)
-        if task is not None and key in self._queued:  # a viewer waits: it goes ahead of the queue
-            self._queued.discard(key)
-            task.cancel()
-            task = None
-        if task is None:
-            task = self._start(key, background=False)
-        # shielded: a viewer that gives up does not cancel the probe others wait for
-        return await asyncio.shield(task)
+        while True:
+            if self._closed:
+                raise BackendError("The recorder is stopping.")
+            cached = self._results.get(key)
+            if cached is not None:
+                return cached
+            task = self._pending.get(key)
+            if (
+                task is not None and key in self._queued
+            ):  # a viewer waits: it goes ahead of the queue
+                self._queued.discard(key)
+                task.cancel()
+                task = None
+            if task is None:
+                task = self._start(key, background=False)
+            try:
+                # shielded: a viewer that gives up does not cancel the probe others wait for
+                return await asyncio.shield(task)
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if not task.cancelled() or (current is not None and current.cancelling()):
+                    raise  # this caller was cancelled
+                # the probe was dropped under this caller: ask again
 
     def prefetch(self, camera_id: int, stream: StreamRole) -> None:
         """Probe the stream in the background unless it is known or being probed."""
         key = (camera_id, stream)
-        if key not in self._results and key not in self._pending:
+        if not self._closed and key not in self._results and key not in self._pending:
             self._queued.add(key)
             self._start(key, background=True)
 
@@ -97,7 +113,8 @@ class StreamProbes:
                 task.cancel()
 
     async def aclose(self) -> None:
-        """Cancel every probe under way and wait for them (ffprobe is killed and reaped)."""
+        """Cancel every probe under way and wait for them (ffprobe is killed and reaped); probe no more."""
+        self._closed = True
         tasks = list(self._pending.values())
         self._pending.clear()
         self._queued.clear()

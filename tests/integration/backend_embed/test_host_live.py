@@ -14,6 +14,7 @@ from backend_embed.api import (
     LiveCodecPath,
     NotFoundError,
     ProbeResult,
+    RecorderState,
     StreamRole,
 )
 from backend_embed.cameras.probe import probe_stream
@@ -158,3 +159,31 @@ async def _until(predicate: Callable[[], bool], *, within_s: float) -> None:
             return
         await asyncio.sleep(0.1)
     assert predicate()
+
+
+async def test_a_camera_without_a_sub_stream_gets_no_second_session_kept_warm(
+    host: BackendHost, camsim_factory: CamSimFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the registry answers the main URL for a missing sub stream: kept warm, that would be a second
+    # session of the main stream that no tile can use
+    probed: list[StreamRole] = []
+
+    async def observed(url: str, **kwargs: Any) -> ProbeResult:
+        probed.append(kwargs["stream"])
+        return await probe_stream(url, **kwargs)
+
+    monkeypatch.setattr("backend_embed.media_services.probe_stream", observed)
+    sim = camsim_factory([CameraConfig("lone", source="loop")])
+    camera = await host.add_camera(
+        CameraSpec(name="Lone", main_url=sim.url("lone", "main", credentials=False))
+    )
+    for _ in range(200):
+        statuses = await host.recorder_statuses()
+        if [s.state for s in statuses if s.camera_id == camera.id] == [RecorderState.RECORDING]:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(5.0)  # two of the host's 2 s keep-warm rounds
+
+    assert probed == []
+    assert sim.sessions("lone", "main") == 1, "only the recorder's session"
+    assert sim.sessions("lone", "sub") == 0

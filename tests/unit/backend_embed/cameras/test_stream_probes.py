@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pytest
 
 from backend_embed.api.dto import ProbeOutcome, ProbeResult, StreamRole
-from backend_embed.api.errors import NotFoundError
+from backend_embed.api.errors import BackendError, NotFoundError
 from backend_embed.cameras.stream_probes import StreamProbes
 
 SUB = StreamRole.SUB
@@ -171,7 +171,7 @@ async def test_a_viewer_that_gives_up_does_not_cancel_the_probe_others_wait_for(
     assert impatient.cancelled()
 
 
-async def test_record_keeps_the_monitors_main_probe_and_close_cancels_what_runs(
+async def test_record_keeps_the_monitors_main_probe_and_close_ends_what_runs(
     camera: Camera,
 ) -> None:
     probes = StreamProbes(camera.stream_url, camera.probe)
@@ -182,6 +182,25 @@ async def test_record_keeps_the_monitors_main_probe_and_close_cancels_what_runs(
     waiting = asyncio.create_task(probes.probe(3, SUB))
     await settle()
     await probes.aclose()
-    await settle()
-    assert waiting.cancelled()
+    # the caller was not cancelled: it hears why it gets nothing (a cancellation would end its task)
+    with pytest.raises(BackendError, match="stopping"):
+        await waiting
     assert probes.get(2, SUB) is None
+    probes.prefetch(4, SUB)  # a monitor probe that lands after the close starts nothing
+    await settle()
+    assert camera.probed == ["rtsp://cam2/sub", "rtsp://cam3/sub"]
+
+
+async def test_a_viewer_waiting_while_the_camera_changes_gets_the_camera_as_it_is_now(
+    camera: Camera,
+) -> None:
+    probes = StreamProbes(camera.stream_url, camera.probe)
+    viewer = asyncio.create_task(probes.probe(1, SUB))
+    await settle()
+    camera.urls[(1, SUB)] = "rtsp://new/sub"
+    probes.forget(1, SUB)  # the operator edited the camera meanwhile
+    camera.release("rtsp://new/sub")
+    result = await viewer
+    assert result.ok
+    assert camera.probed == ["rtsp://cam1/sub", "rtsp://new/sub"]
+    assert probes.get(1, SUB) is result
