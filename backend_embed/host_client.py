@@ -133,9 +133,16 @@ class ProcessBackend:
             except TimeoutError:
                 outcome = HostGoneError(f"The recorder did not start within {timeout_s:.0f} s.")
         except BaseException as exc:
-            # no process, a broken link, or cancelled: leave nothing behind
+            # no process, a broken link, or cancelled: leave nothing behind. Cancelled (the console quits
+            # while the host starts: migrations, a backup, recovery), the host is asked to stop with
+            # SIGTERM, a clean stop from its first moment, and given the time of a stop before a kill
             ours.close()
-            await asyncio.shield(self._end_process())
+            cancelled = isinstance(exc, asyncio.CancelledError)
+            await asyncio.shield(
+                self._end_process(
+                    timeout_s=STOP_TIMEOUT_S if cancelled else 5.0, terminate=cancelled
+                )
+            )
             if isinstance(exc, OSError):
                 raise HostGoneError("The recorder could not be started.", detail=str(exc)) from exc
             raise
@@ -184,12 +191,15 @@ class ProcessBackend:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reading
 
-    async def _end_process(self, timeout_s: float = 5.0) -> None:
+    async def _end_process(self, timeout_s: float = 5.0, *, terminate: bool = False) -> None:
         if self._writer is not None:
             self._writer.close()
         process = self._process
         if process is None:
             return
+        if terminate and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
         try:
             await asyncio.wait_for(process.wait(), timeout_s)
         except TimeoutError:
@@ -255,17 +265,22 @@ class ProcessBackend:
                 logger.error(  # noqa: TRY400 - the host's own message; its log has the details
                     "The recording host could not be restarted: %s", exc.user_message
                 )
-                attempt += 1
-                continue
+                why = exc.user_message
             except Exception:  # a bug in starting it must not end the attempts: nothing records
                 logger.exception("Restarting the recording host failed")
-                attempt += 1
-                continue
-            logger.warning("Recording host restarted (pid %s)", self.pid)
-            self._events.publish(
-                BackendRestarted("The recorder stopped unexpectedly and was restarted.")
+                why = "see the log"
+            else:
+                break
+            attempt += 1
+            # what calls meanwhile say: still nothing records, and why the last attempt failed
+            self._gone_reason = (
+                f"The recorder stopped unexpectedly and could not be started again yet ({why}); "
+                "it is tried again."
             )
-            return
+        logger.warning("Recording host restarted (pid %s)", self.pid)
+        self._events.publish(
+            BackendRestarted("The recorder stopped unexpectedly and was restarted.")
+        )
 
     def _dispatch(self, message: tuple[Any, ...]) -> None:
         kind = message[0]

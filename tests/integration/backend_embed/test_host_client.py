@@ -189,9 +189,7 @@ async def test_a_killed_host_is_started_again_and_its_cameras_are_still_there(
         assert restarted == BackendRestarted("The recorder stopped unexpectedly and was restarted.")
         assert backend.pid not in (None, first)
         assert [c.name for c in await backend.api.list_cameras()] == ["Gate"]
-        assert not psutil.pid_exists(first) or psutil.Process(first).status() == (
-            psutil.STATUS_ZOMBIE
-        )
+        assert not psutil.pid_exists(first), "the host that died was reaped before the restart"
     finally:
         await backend.stop()
 
