@@ -343,6 +343,12 @@ class MainWindow(QMainWindow):
         if isinstance(event, BackendRestarted):
             self.show_backend_restarted(event.user_message)
             self._tasks.start(self._reload_roster(), name="reload after the recorder restarted")
+            self.storage_panel.request_refresh()
+            if self.playback is not None and self.playback.drop_offline_review():
+                self.show_notice(
+                    f"{event.user_message} The offline review closed with it: open the folder again.",
+                    NoticeLevel.ERROR,
+                )
             return
         if isinstance(event, GroupsChanged):
             self._reload_groups()

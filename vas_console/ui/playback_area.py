@@ -99,6 +99,15 @@ class PlaybackArea(QWidget):
             self._close_review(self._offline.review_id)
             self._offline = None
 
+    def drop_offline_review(self) -> bool:
+        """The backend that opened the offline review shown is gone (it stopped and was restarted): close
+        the view without asking it to close the review. True if one was shown."""
+        if self._offline is None:
+            return False
+        self._offline = None
+        self.close_playback()
+        return True
+
     def _close_review(self, review_id: str) -> None:
         """Forget the offline review (its temporary index); a failure only costs a temporary folder."""
         task = asyncio.ensure_future(self._backend.close_offline(review_id))

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from backend_embed.api import Camera, OfflineCamera, OfflineReview, StreamRole
+from backend_embed.api import BackendRestarted, Camera, OfflineCamera, OfflineReview, StreamRole
 from tests.helpers.fake_backend import FakeBackend
 from tests.helpers.playback_fakes import FakePlayerFactory
 from vas_console.logsetup import LogBuffer
 from vas_console.ui.main_window import MainWindow
+from vas_console.ui.notices import NoticeLevel
 from vas_console.ui.playback.sync_playback import SyncPlayback
 from vas_console.ui.playback_area import PlaybackArea
 
@@ -60,3 +61,38 @@ def test_a_copied_folder_plays_from_its_first_recording_and_is_closed_on_quit(
 
     window.close_for_quit()
     qtbot.waitUntil(lambda: "r1" not in fake_backend.offline_open)
+
+
+def test_an_offline_review_closes_when_the_recorder_that_opened_it_restarted(
+    qtbot: QtBot,
+    qt_loop: asyncio.AbstractEventLoop,
+    fake_backend: FakeBackend,
+    players: FakePlayerFactory,
+    recorded_cameras: list[Camera],
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "usb stick"
+    camera = recorded_cameras[0]
+    review = OfflineReview(
+        "r1",
+        str(folder),
+        (OfflineCamera(camera.id, "Dock", 1_000_000, 2_000_000, (StreamRole.MAIN,)),),
+    )
+    fake_backend.offline_folders[folder] = review
+    area = PlaybackArea(fake_backend, players)  # type: ignore[arg-type]  # a fake player factory
+    window = MainWindow(fake_backend, LogBuffer(), playback=area)
+    qtbot.addWidget(window, before_close_func=lambda w: w.close_for_quit())
+    window.show()
+    window.tasks.start(window.load(), name="load")
+    qtbot.waitUntil(lambda: window.tasks.idle)
+    assert window.offline is not None
+    window.offline.open_folder(str(folder))
+    qtbot.waitUntil(lambda: area.view is not None and window.tasks.idle)
+
+    # the review lived in the host that stopped: its id means nothing to the new one
+    fake_backend.emit(BackendRestarted("The recorder stopped unexpectedly and was restarted."))
+
+    qtbot.waitUntil(lambda: area.view is None)
+    assert window.notice_bar.level is NoticeLevel.ERROR
+    assert "offline review closed" in window.notice_bar.text_label.text()
+    assert not fake_backend.calls_to("close_offline"), "the new host never opened it"
