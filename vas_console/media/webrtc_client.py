@@ -50,10 +50,11 @@ _DECODER_JOIN_S = 2.0
 def _tls_context() -> ssl.SSLContext:
     """One TLS context for every session's HTTP client (a remote recorder behind TLS is verified).
 
-    httpx builds and loads the system's CA certificates for each client otherwise: 30-70 ms of the worker
-    loop per session, over a second for a restored 4x4 wall, before any offer went out.
+    The context httpx would build for each client (certifi's CA bundle, environment ignored), built once:
+    loading the CA bundle per client took 30-70 ms of the worker loop per session, over a second for a
+    restored 4x4 wall, before any offer went out.
     """
-    return ssl.create_default_context()
+    return httpx.create_ssl_context(trust_env=False)
 
 
 class WhepError(Exception):
