@@ -81,6 +81,18 @@ async def _start_recording(
     raise TimeoutError(f"recorders not all recording: {states}")
 
 
+def _host_config(root: Path, warm_sub: bool) -> Any:
+    from backend_embed.config import BackendConfig
+
+    return BackendConfig.local(
+        root / "config",
+        root / "data",
+        prefer_keyring=False,
+        recheck_interval_s=0,
+        live_warm_sub=warm_sub,
+    )
+
+
 async def _until_streams_warm(
     host: Any, ids: list[int], wanted: StreamRole, timeout_s: float = 25.0
 ) -> None:
@@ -150,7 +162,6 @@ async def _answer(host: Any, cameras: SimulatedCameras, names: list[str]) -> Non
 
 async def serve(count: int, recorded: StreamRole, warm_sub: bool) -> None:
     """The child: cameras, a recording host with WHEP; prints the endpoints; serves until told to stop."""
-    from backend_embed.config import BackendConfig
     from backend_embed.host import BackendHost
 
     names = [f"cam{i + 1}" for i in range(count)]
@@ -160,14 +171,7 @@ async def serve(count: int, recorded: StreamRole, warm_sub: bool) -> None:
             [CameraConfig(n, source="loop") for n in names], workdir=root / "camsim"
         )
         await asyncio.to_thread(cameras.start)
-        config = BackendConfig.local(
-            root / "config",
-            root / "data",
-            prefer_keyring=False,
-            recheck_interval_s=0,
-            live_warm_sub=warm_sub,
-        )
-        host = BackendHost(config)
+        host = BackendHost(_host_config(root, warm_sub))
         try:
             await host.start()
             ids = await _start_recording(host, cameras, names, recorded)
@@ -286,7 +290,6 @@ async def embedded_side(
     count: int, recorded: StreamRole, root: Path, in_process: bool, warm_sub: bool
 ) -> AsyncIterator[EmbeddedSide]:
     """Cameras, and a recording host started from the console's worker loop as `vas_console.app` does."""
-    from backend_embed.config import BackendConfig
     from backend_embed.host import BackendHost
     from backend_embed.host_client import ProcessBackend
     from vas_console.runtime.backend_proxy import WorkerBackend
@@ -299,13 +302,7 @@ async def embedded_side(
     await asyncio.to_thread(cameras.start)
     worker = LoopThread("bench-worker")
     worker.start()
-    config = BackendConfig.local(
-        root / "config",
-        root / "data",
-        prefer_keyring=False,
-        recheck_interval_s=0,
-        live_warm_sub=warm_sub,
-    )
+    config = _host_config(root, warm_sub)
     host: Any = BackendHost(config) if in_process else ProcessBackend(config)
     api = host if in_process else host.api
     try:

@@ -214,12 +214,15 @@ class Console:
                     self._host.stop(timeout_s=HOST_STOP_TIMEOUT_S), HOST_STOP_TIMEOUT_S + 10
                 )
         finally:
-            try:
-                self._worker.stop(timeout=QUIT_TIMEOUT_S)
-            finally:
-                if self._demo is not None:
-                    self._demo.stop()
-                    self._demo = None
+            self._stop_worker_and_demo()
+
+    def _stop_worker_and_demo(self) -> None:
+        try:
+            self._worker.stop(timeout=QUIT_TIMEOUT_S)
+        finally:
+            if self._demo is not None:
+                self._demo.stop()
+                self._demo = None
 
     async def stop(self) -> None:
         """Close the window, stop the backend (within HOST_STOP_TIMEOUT_S), the worker and the demo cameras."""
@@ -239,12 +242,7 @@ class Console:
                     + 10,  # stop() kills the host after its timeout and reaps it
                 )
         finally:
-            try:
-                self._worker.stop(timeout=QUIT_TIMEOUT_S)
-            finally:
-                if self._demo is not None:
-                    self._demo.stop()
-                    self._demo = None
+            self._stop_worker_and_demo()
 
 
 async def _main(session: Session, console: Console) -> int:
