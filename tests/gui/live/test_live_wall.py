@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QEnterEvent
 from PySide6.QtWidgets import QApplication, QInputDialog
 from pytestqt.qtbot import QtBot
 
-from backend_embed.api import BackendRestarted, Camera, CameraRemoved, StreamRole
+from backend_embed.api import BackendRestarted, BackendStopped, Camera, CameraRemoved, StreamRole
 from tests.gui.live.conftest import TOKEN, WallFactory, whep_url
 from tests.helpers.fake_backend import FakeBackend
 from tests.helpers.live_fakes import FakeSessionFactory
@@ -285,6 +285,18 @@ def test_after_the_recorder_restarted_every_live_tile_connects_to_its_new_addres
     wait_live(qtbot, wall.tiles[2])
     old = sessions.open()
     assert len(old) == 2
+
+    fake_backend.emit(BackendStopped("The recorder stopped unexpectedly; it is being restarted."))
+
+    # nothing serves live video now: the sessions end at once and the tiles say why
+    qtbot.waitUntil(lambda: all(s.closed for s in old))
+    for tile in (wall.tiles[0], wall.tiles[2]):
+        assert tile.status is not None
+        assert (tile.status.state, tile.status.reason) == (
+            LiveState.OFFLINE,
+            "The recorder stopped unexpectedly; it is being restarted.",
+        )
+    assert [t.camera_name for t in wall.tiles[:3]] == ["Entrance", None, "Yard"]
     # the new host listens on another port: the endpoints the tiles had point nowhere
     for (camera_id, stream), endpoint in list(fake_backend.live_endpoints.items()):
         moved = endpoint.whep_url.replace(":9/", ":10/")
@@ -292,7 +304,7 @@ def test_after_the_recorder_restarted_every_live_tile_connects_to_its_new_addres
 
     fake_backend.emit(BackendRestarted("The recorder stopped unexpectedly and was restarted."))
 
-    qtbot.waitUntil(lambda: all(s.closed for s in old) and len(sessions.open()) == 2)
+    qtbot.waitUntil(lambda: len(sessions.open()) == 2)
     assert sorted(s.url for s in sessions.open()) == [
         whep_url(cameras[0].id, StreamRole.SUB).replace(":9/", ":10/"),
         whep_url(cameras[2].id, StreamRole.SUB).replace(":9/", ":10/"),

@@ -16,13 +16,14 @@ from backend_embed.api import (
     BackendApi,
     BackendEvent,
     BackendRestarted,
+    BackendStopped,
     Camera,
     CameraRemoved,
     CamerasChanged,
     Unsubscribe,
 )
 from vas_console.core.layouts import LayoutKind, LayoutStore, WallState
-from vas_console.media.live import SessionFactory
+from vas_console.media.live import LiveState, LiveStatus, SessionFactory
 from vas_console.media.vlc_player import PlayerFactory
 from vas_console.media.webrtc_client import whep_session_factory
 from vas_console.runtime.loop_thread import LoopThread
@@ -399,9 +400,23 @@ class LiveWall(QWidget):
             for index, camera_id in enumerate(self._state.cameras):
                 if camera_id == event.camera_id:
                     self._on_tile_clear_requested(index)
+        elif isinstance(event, BackendStopped):
+            # nothing serves live video until the recorder is back: end the sessions now (a frozen
+            # picture marked live until the stall timeout helps nobody, nor do retries at a dead port)
+            for tile, _camera_id in self._live_tiles():
+                self.feeds.release(tile)
+                tile.set_status(LiveStatus(LiveState.OFFLINE, event.user_message))
         elif isinstance(event, BackendRestarted):
-            # a new recording host serves live video at a new address: every live tile connects again
-            for tile in self.grid.tiles:
-                shown = self.feeds.camera_of(tile)
-                if shown is not None:
-                    self.feeds.start(tile, self._cameras.get(shown.id, shown))
+            # the new recording host serves live video at a new address: every live tile connects again
+            for tile, camera_id in self._live_tiles():
+                if camera_id in self._cameras:
+                    self.feeds.start(tile, self._cameras[camera_id])
+
+    def _live_tiles(self) -> list[tuple[VideoTile, int]]:
+        """The tiles that show a camera live (not empty, not playing recorded video), with the camera."""
+        return [
+            (tile, camera_id)
+            for tile, camera_id in zip(self.grid.tiles, self._state.cameras, strict=True)
+            if camera_id is not None
+            and (self.playback is None or self.playback.view_of(tile) is None)
+        ]
