@@ -187,3 +187,25 @@ async def test_a_camera_without_a_sub_stream_gets_no_second_session_kept_warm(
     assert probed == []
     assert sim.sessions("lone", "main") == 1, "only the recorder's session"
     assert sim.sessions("lone", "sub") == 0
+
+
+async def test_with_live_warm_sub_off_a_sub_stream_nobody_watches_stays_closed(
+    tmp_path: Path, camsim_factory: CamSimFactory
+) -> None:
+    config = BackendConfig.local(
+        tmp_path / "config", tmp_path / "data", recheck_interval_s=0, live_warm_sub=False
+    )
+    host = BackendHost(config)
+    await host.start()
+    try:
+        sim = camsim_factory([CameraConfig("quiet", source="loop")])
+        camera = await add_recording_camera(host, sim, "quiet", "Quiet")
+        await asyncio.sleep(5.0)  # two of the host's 2 s keep-warm rounds
+
+        assert sim.sessions("quiet", "sub") == 0
+        assert not (await host.live_endpoint(camera.id, StreamRole.SUB)).warm
+        assert (
+            await host.live_endpoint(camera.id, StreamRole.MAIN)
+        ).warm  # decision 22 still holds
+    finally:
+        await host.stop()
