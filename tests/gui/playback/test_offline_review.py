@@ -17,6 +17,27 @@ from vas_console.ui.playback.sync_playback import SyncPlayback
 from vas_console.ui.playback_area import PlaybackArea
 
 
+def _review_open(
+    qtbot: QtBot,
+    fake_backend: FakeBackend,
+    players: FakePlayerFactory,
+    folder: Path,
+    review: OfflineReview,
+) -> tuple[MainWindow, PlaybackArea]:
+    """A loaded main window that opened `folder` (the backend answers `review`) from the File menu."""
+    fake_backend.offline_folders[folder] = review
+    area = PlaybackArea(fake_backend, players)  # type: ignore[arg-type]  # a fake player factory
+    window = MainWindow(fake_backend, LogBuffer(), playback=area)
+    qtbot.addWidget(window, before_close_func=lambda w: w.close_for_quit())
+    window.show()
+    window.tasks.start(window.load(), name="load")
+    qtbot.waitUntil(lambda: window.tasks.idle)
+    assert window.offline is not None
+    window.offline.open_folder(str(folder))
+    qtbot.waitUntil(lambda: area.view is not None and window.tasks.idle)
+    return window, area
+
+
 def test_a_copied_folder_plays_from_its_first_recording_and_is_closed_on_quit(
     qtbot: QtBot,
     qt_loop: asyncio.AbstractEventLoop,
@@ -35,18 +56,9 @@ def test_a_copied_folder_plays_from_its_first_recording_and_is_closed_on_quit(
             OfflineCamera(second.id, "Yard", 1_500_000, 2_500_000, (StreamRole.MAIN,)),
         ),
     )
-    fake_backend.offline_folders[folder] = review
-    area = PlaybackArea(fake_backend, players)  # type: ignore[arg-type]  # a fake player factory
-    window = MainWindow(fake_backend, LogBuffer(), playback=area)
-    qtbot.addWidget(window, before_close_func=lambda w: w.close_for_quit())
-    window.show()
-    window.tasks.start(window.load(), name="load")
-    qtbot.waitUntil(lambda: window.tasks.idle)
+    window, area = _review_open(qtbot, fake_backend, players, folder, review)
     assert window.offline is not None
     assert window.offline.action in window.menuBar().actions()[0].menu().actions()
-
-    window.offline.open_folder(str(folder))
-    qtbot.waitUntil(lambda: area.view is not None and window.tasks.idle)
     assert isinstance(area.view, SyncPlayback)
     assert window.workspace.currentWidget() is area
     assert "read-only" in window.notice_bar.text_label.text()
@@ -78,16 +90,7 @@ def test_an_offline_review_closes_when_the_recorder_that_opened_it_restarted(
         str(folder),
         (OfflineCamera(camera.id, "Dock", 1_000_000, 2_000_000, (StreamRole.MAIN,)),),
     )
-    fake_backend.offline_folders[folder] = review
-    area = PlaybackArea(fake_backend, players)  # type: ignore[arg-type]  # a fake player factory
-    window = MainWindow(fake_backend, LogBuffer(), playback=area)
-    qtbot.addWidget(window, before_close_func=lambda w: w.close_for_quit())
-    window.show()
-    window.tasks.start(window.load(), name="load")
-    qtbot.waitUntil(lambda: window.tasks.idle)
-    assert window.offline is not None
-    window.offline.open_folder(str(folder))
-    qtbot.waitUntil(lambda: area.view is not None and window.tasks.idle)
+    window, area = _review_open(qtbot, fake_backend, players, folder, review)
 
     # the review lived in the host that stopped: its id means nothing to the new one
     fake_backend.emit(BackendRestarted("The recorder stopped unexpectedly and was restarted."))
