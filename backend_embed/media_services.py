@@ -84,7 +84,8 @@ class MediaServices:
         self._vod = VodPlaylists(root, config.data_dir / "cache" / "playlists", self._segments)
         self._preview_index = PreviewIndex(root)
         self._preview_maker = PreviewMaker(root)
-        self._offline = OfflineReviews()
+        # offline reviews' temporary indexes: in a folder of this host's own, swept at start
+        self._offline = OfflineReviews(config.data_dir / "cache" / "offline-reviews")
         self._recording: RecordingController | None = None
         self._live_sources: LiveSources | None = None
         self._live: LiveService | None = None
@@ -97,6 +98,10 @@ class MediaServices:
         self._probes = StreamProbes(stream_url, self._probe_stream)
 
     async def start(self, cameras: Sequence[Camera]) -> None:
+        if swept := await self._offline.sweep():
+            logger.info(
+                "Removed %d offline review folders left by a host that did not close them", swept
+            )
         if self._config.record:
             await self._start_recording(cameras)
         self._tasks.append(asyncio.create_task(self._preview_maker.run(), name="previews"))

@@ -353,9 +353,18 @@ class OfflineReviews:
     """
 
     def __init__(self, work_dir: Path | None = None, *, ffmpeg: str = "ffmpeg") -> None:
+        """`work_dir`: where each review's temporary index is made (the system's temporary folder if None).
+        A directory of its own lets `sweep` remove what a host that died left there."""
         self._work_dir = work_dir
         self._ffmpeg = ffmpeg
         self._open: dict[str, ReviewLibrary] = {}
+
+    async def sweep(self) -> int:
+        """Make `work_dir` and remove the review folders left in it by a host that stopped without
+        closing them (it was killed, say); returns how many. Call before any review opens."""
+        if self._work_dir is None:
+            return 0
+        return await asyncio.to_thread(_sweep, self._work_dir)
 
     async def open(self, folder: Path) -> OfflineReview:
         library: ReviewLibrary
@@ -386,3 +395,14 @@ class OfflineReviews:
         """Close every review (at shutdown)."""
         while self._open:
             await self._open.popitem()[1].close()
+
+
+_REVIEW_PREFIXES = ("vas-offline-", "vas-export-")
+
+
+def _sweep(work_dir: Path) -> int:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    left = [p for p in work_dir.iterdir() if p.is_dir() and p.name.startswith(_REVIEW_PREFIXES)]
+    for path in left:
+        shutil.rmtree(path, ignore_errors=True)
+    return len(left)

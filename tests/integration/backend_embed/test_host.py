@@ -154,6 +154,21 @@ async def test_stop_leaves_no_probe_running_and_start_again_keeps_data(tmp_path:
         await second.stop()
 
 
+async def test_a_host_removes_the_offline_review_folders_a_killed_host_left(
+    tmp_path: Path,
+) -> None:
+    config = BackendConfig.local(tmp_path / "config", tmp_path / "data", recheck_interval_s=0)
+    left = config.data_dir / "cache" / "offline-reviews" / "vas-offline-abc123"
+    (left / "playlists").mkdir(parents=True)
+    host = BackendHost(config)
+    await host.start()
+    try:
+        assert not left.exists()
+        assert left.parent.is_dir()
+    finally:
+        await host.stop()
+
+
 async def test_an_unrecorded_camera_has_one_gap_and_protected_ranges_round_trip(
     host: BackendHost,
 ) -> None:

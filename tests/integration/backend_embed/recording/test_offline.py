@@ -183,3 +183,27 @@ async def test_a_folder_without_recordings_is_refused(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match="does not exist"):
         await OfflineLibrary.open(tmp_path / "missing")
     assert sorted(os.listdir(tmp_path)) == ["photos"]
+
+
+async def test_review_folders_a_dead_host_left_are_swept_before_new_reviews_open(
+    recorded: tuple[Path, list[SegmentInfo]], tmp_path: Path
+) -> None:
+    installation, _truth = recorded
+    work = tmp_path / "cache" / "offline-reviews"
+    reviews = OfflineReviews(work_dir=work)
+    assert await reviews.sweep() == 0  # made on first use
+    # what a killed host leaves: its reviews' temporary indexes; and something that is not one
+    for name in ("vas-offline-k1x2", "vas-export-9zq"):
+        (work / name / "playlists").mkdir(parents=True)
+        (work / name / "index.db").write_bytes(b"SQLite format 3\0")
+    (work / "notes.txt").write_text("not a review")
+
+    assert await reviews.sweep() == 2
+    assert sorted(p.name for p in work.iterdir()) == ["notes.txt"]
+    review = await reviews.open(installation)
+    try:
+        (made,) = [p for p in work.iterdir() if p.is_dir()]
+        assert made.name.startswith("vas-offline-")
+    finally:
+        await reviews.close(review.id)
+    assert sorted(p.name for p in work.iterdir()) == ["notes.txt"]
