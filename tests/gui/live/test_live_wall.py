@@ -313,6 +313,36 @@ def test_after_the_recorder_restarted_every_live_tile_connects_to_its_new_addres
     assert [t.camera_name for t in wall.tiles[:3]] == ["Entrance", None, "Yard"]
 
 
+def test_a_camera_with_one_stream_plays_it_and_one_with_none_says_why(
+    qtbot: QtBot,
+    wall: LiveWall,
+    cameras: list[Camera],
+    fake_backend: FakeBackend,
+    sessions: FakeSessionFactory,
+) -> None:
+    del fake_backend.live_endpoints[
+        (cameras[0].id, StreamRole.SUB)
+    ]  # a camera without a sub stream
+    for stream in StreamRole:
+        del fake_backend.live_endpoints[(cameras[1].id, stream)]
+
+    drop_camera(wall.tiles[0], cameras[0].id)
+    drop_camera(wall.tiles[1], cameras[1].id)
+
+    wait_live(qtbot, wall.tiles[0])
+    assert wall.feeds.stream_of(wall.tiles[0]) is StreamRole.MAIN
+    assert [s.url for s in sessions.open()] == [whep_url(cameras[0].id, StreamRole.MAIN)]
+    qtbot.waitUntil(
+        lambda: wall.tiles[1].status is not None and wall.tiles[1].status.state is LiveState.OFFLINE
+    )
+    status = wall.tiles[1].status
+    assert status is not None
+    assert (status.state, status.reason) == (
+        LiveState.OFFLINE,
+        f"Camera {cameras[1].id} has no live main stream.",
+    )
+
+
 def test_a_tile_larger_than_the_sub_stream_switches_to_the_main_stream_and_back(
     qtbot: QtBot, wall: LiveWall, cameras: list[Camera], sessions: FakeSessionFactory
 ) -> None:
