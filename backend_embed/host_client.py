@@ -255,10 +255,14 @@ class ProcessBackend:
         attempt = self._quick_exits
         self._quick_exits += 1
         await self._end_process()
-        while True:
+        # `stop()` cancels this task, but Python 3.11's wait_for can swallow a cancellation that meets
+        # its result (the reaped host's wait): so every step also checks whether the console stops
+        while not self._stop_requested():
             delay = self._restart_delays[min(attempt, len(self._restart_delays) - 1)]
             logger.warning("Restarting the recording host in %g s", delay)
             await asyncio.sleep(delay)
+            if self._stop_requested():
+                return
             try:
                 await self._launch(START_TIMEOUT_S)
             except BackendError as exc:
@@ -277,10 +281,16 @@ class ProcessBackend:
                 f"The recorder stopped unexpectedly and could not be started again yet ({why}); "
                 "it is tried again."
             )
+        if self._stop_requested():  # `stop()` ends the host this may have started
+            return
         logger.warning("Recording host restarted (pid %s)", self.pid)
         self._events.publish(
             BackendRestarted("The recorder stopped unexpectedly and was restarted.")
         )
+
+    def _stop_requested(self) -> bool:
+        """Whether `stop()` was called (a method: the flag changes across awaits)."""
+        return self._stopping
 
     def _dispatch(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
