@@ -18,10 +18,13 @@ from pytestqt.qtbot import QtBot
 from backend_embed.api import Camera, PlaybackSource, PlaylistEntry, Preview, Span, StreamRole
 from tests.helpers.fake_backend import FakeBackend
 from tests.helpers.playback_fakes import FakePlayerFactory
+from vas_console.logsetup import LogBuffer
+from vas_console.ui.main_window import MainWindow
 from vas_console.ui.playback.playback_pane import PlaybackPane
 from vas_console.ui.playback.playback_view import PlaybackView
 from vas_console.ui.playback.sync_playback import SyncPlayback
 from vas_console.ui.playback.video_surface import RenderMode
+from vas_console.ui.playback_area import PlaybackArea
 
 T0 = 1_700_000_000_000
 """Recordings of every camera: [T0 - 1 h, T0 + 10 min) and [T0 + 20 min, T0 + 2 h): a 10-minute gap."""
@@ -71,6 +74,24 @@ def recorded_cameras(fake_backend: FakeBackend, tmp_path: Path) -> list[Camera]:
 @pytest.fixture
 def players() -> FakePlayerFactory:
     return FakePlayerFactory()
+
+
+@pytest.fixture
+def main_window(
+    qtbot: QtBot,
+    qt_loop: asyncio.AbstractEventLoop,
+    fake_backend: FakeBackend,
+    players: FakePlayerFactory,
+    recorded_cameras: list[Camera],
+) -> MainWindow:
+    """A shown main window with a Playback tab over the fakes, its cameras loaded; closed as on quit."""
+    area = PlaybackArea(fake_backend, players)  # type: ignore[arg-type]  # a fake player factory
+    window = MainWindow(fake_backend, LogBuffer(), playback=area)
+    qtbot.addWidget(window, before_close_func=lambda w: w.close_for_quit())
+    window.show()
+    window.tasks.start(window.load(), name="load")
+    qtbot.waitUntil(lambda: window.tasks.idle)
+    return window
 
 
 @pytest.fixture

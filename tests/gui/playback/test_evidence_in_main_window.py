@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -11,33 +10,18 @@ from pytestqt.qtbot import QtBot
 
 from backend_embed.api import Camera, SnapshotsChanged
 from tests.helpers.fake_backend import FakeBackend
-from tests.helpers.playback_fakes import FakePlayerFactory
-from vas_console.logsetup import LogBuffer
 from vas_console.ui.evidence.export_dialog import ExportDialog
 from vas_console.ui.evidence_desk import PLAY_LEAD_MS
 from vas_console.ui.main_window import MainWindow
 from vas_console.ui.playback.playback_view import PlaybackView
-from vas_console.ui.playback_area import PlaybackArea
 
 T0 = 1_795_255_200_000
 
 
 @pytest.fixture
-def window(
-    qtbot: QtBot,
-    qt_loop: asyncio.AbstractEventLoop,
-    fake_backend: FakeBackend,
-    players: FakePlayerFactory,
-    recorded_cameras: list[Camera],
-) -> Iterator[MainWindow]:
-    area = PlaybackArea(fake_backend, players)  # type: ignore[arg-type]  # a fake player factory
-    main = MainWindow(fake_backend, LogBuffer(), playback=area)
-    qtbot.addWidget(main, before_close_func=lambda w: w.close_for_quit())
-    main.show()
-    main.tasks.start(main.load(), name="load")
-    qtbot.waitUntil(lambda: main.tasks.idle)
-    yield main
-    for dialog in main.findChildren(QDialog):
+def window(main_window: MainWindow) -> Iterator[MainWindow]:
+    yield main_window
+    for dialog in main_window.findChildren(QDialog):
         dialog.close()
 
 

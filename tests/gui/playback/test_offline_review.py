@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
 from backend_embed.api import BackendRestarted, Camera, OfflineCamera, OfflineReview, StreamRole
 from tests.helpers.fake_backend import FakeBackend
-from tests.helpers.playback_fakes import FakePlayerFactory
-from vas_console.logsetup import LogBuffer
 from vas_console.ui.main_window import MainWindow
 from vas_console.ui.notices import NoticeLevel
 from vas_console.ui.playback.sync_playback import SyncPlayback
@@ -19,19 +16,15 @@ from vas_console.ui.playback_area import PlaybackArea
 
 def _review_open(
     qtbot: QtBot,
+    window: MainWindow,
     fake_backend: FakeBackend,
-    players: FakePlayerFactory,
     folder: Path,
     review: OfflineReview,
 ) -> tuple[MainWindow, PlaybackArea]:
-    """A loaded main window that opened `folder` (the backend answers `review`) from the File menu."""
+    """`window` after it opened `folder` (the backend answers `review`) from the File menu."""
     fake_backend.offline_folders[folder] = review
-    area = PlaybackArea(fake_backend, players)  # type: ignore[arg-type]  # a fake player factory
-    window = MainWindow(fake_backend, LogBuffer(), playback=area)
-    qtbot.addWidget(window, before_close_func=lambda w: w.close_for_quit())
-    window.show()
-    window.tasks.start(window.load(), name="load")
-    qtbot.waitUntil(lambda: window.tasks.idle)
+    area = window.playback
+    assert area is not None
     assert window.offline is not None
     window.offline.open_folder(str(folder))
     qtbot.waitUntil(lambda: area.view is not None and window.tasks.idle)
@@ -40,9 +33,8 @@ def _review_open(
 
 def test_a_copied_folder_plays_from_its_first_recording_and_is_closed_on_quit(
     qtbot: QtBot,
-    qt_loop: asyncio.AbstractEventLoop,
+    main_window: MainWindow,
     fake_backend: FakeBackend,
-    players: FakePlayerFactory,
     recorded_cameras: list[Camera],
     tmp_path: Path,
 ) -> None:
@@ -56,7 +48,7 @@ def test_a_copied_folder_plays_from_its_first_recording_and_is_closed_on_quit(
             OfflineCamera(second.id, "Yard", 1_500_000, 2_500_000, (StreamRole.MAIN,)),
         ),
     )
-    window, area = _review_open(qtbot, fake_backend, players, folder, review)
+    window, area = _review_open(qtbot, main_window, fake_backend, folder, review)
     assert window.offline is not None
     assert window.offline.action in window.menuBar().actions()[0].menu().actions()
     assert isinstance(area.view, SyncPlayback)
@@ -77,9 +69,8 @@ def test_a_copied_folder_plays_from_its_first_recording_and_is_closed_on_quit(
 
 def test_an_offline_review_closes_when_the_recorder_that_opened_it_restarted(
     qtbot: QtBot,
-    qt_loop: asyncio.AbstractEventLoop,
+    main_window: MainWindow,
     fake_backend: FakeBackend,
-    players: FakePlayerFactory,
     recorded_cameras: list[Camera],
     tmp_path: Path,
 ) -> None:
@@ -90,7 +81,7 @@ def test_an_offline_review_closes_when_the_recorder_that_opened_it_restarted(
         str(folder),
         (OfflineCamera(camera.id, "Dock", 1_000_000, 2_000_000, (StreamRole.MAIN,)),),
     )
-    window, area = _review_open(qtbot, fake_backend, players, folder, review)
+    window, area = _review_open(qtbot, main_window, fake_backend, folder, review)
 
     # the review lived in the host that stopped: its id means nothing to the new one
     fake_backend.emit(BackendRestarted("The recorder stopped unexpectedly and was restarted."))

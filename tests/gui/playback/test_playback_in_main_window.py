@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from pytestqt.qtbot import QtBot
 
 from backend_embed.api import Camera
 from tests.helpers.fake_backend import FakeBackend
 from tests.helpers.playback_fakes import FakePlayerFactory
-from vas_console.logsetup import LogBuffer
 from vas_console.ui.main_window import MainWindow
 from vas_console.ui.playback.playback_view import PlaybackView
 from vas_console.ui.playback.sync_playback import SyncPlayback
-from vas_console.ui.playback_area import PlaybackArea
 
 
 def test_recorded_video_opens_the_selection_in_the_playback_tab(
     qtbot: QtBot,
-    qt_loop: asyncio.AbstractEventLoop,
+    main_window: MainWindow,
     fake_backend: FakeBackend,
     players: FakePlayerFactory,
     recorded_cameras: list[Camera],
 ) -> None:
-    area = PlaybackArea(fake_backend, players)  # type: ignore[arg-type]  # a fake player factory
-    window = MainWindow(fake_backend, LogBuffer(), playback=area)
-    qtbot.addWidget(window, before_close_func=lambda w: w.close_for_quit())
-    window.show()
-    window.tasks.start(window.load(), name="load")
-    qtbot.waitUntil(lambda: window.tasks.idle)
+    window = main_window
+    area = window.playback
+    assert area is not None
     assert not window.commands.play_recordings.isEnabled(), "nothing selected"
 
     window.tree.select_camera(recorded_cameras[1].id)
