@@ -209,15 +209,24 @@ def restream_url(port: int) -> str:
     return f"udp://{RESTREAM_HOST}:{port}?pkt_size={RESTREAM_PKT_SIZE}"
 
 
+#: the receive ring of a restream reader, in 188-byte TS packets: 1.5 MB, 0.75 s of a 16 Mbit/s main
+#: stream should the reading thread be held up (the host's reader threads drain it as datagrams come).
+#: libavformat allocates the ring whole and its pages become resident as the stream wraps around it, so
+#: this is each reader's memory after its first minutes. It was 1,000,000 packets (188 MB): a host's RSS
+#: grew by every stream's bitrate for hours (16 cameras: 1.8 MB/s, found by `bench/live_soak.py`).
+RESTREAM_FIFO_PACKETS: Final = 8192
+
+
 def restream_source_url(port: int, *, timeout_s: float = RESTREAM_READ_TIMEOUT_S) -> str:
     """The URL that reads a loopback MPEG-TS restream (binds 127.0.0.1:`port`; one reader per port).
 
     `timeout` ends the read after `timeout_s` of silence instead of blocking forever, and
-    `overrun_nonfatal` keeps a slow reader alive when ffmpeg's receive FIFO overflows.
+    `overrun_nonfatal` keeps a slow reader alive when its receive ring (`RESTREAM_FIFO_PACKETS`)
+    overflows.
     """
     return (
         f"udp://{RESTREAM_HOST}:{port}?timeout={round(timeout_s * 1_000_000)}"
-        "&overrun_nonfatal=1&fifo_size=1000000"
+        f"&overrun_nonfatal=1&fifo_size={RESTREAM_FIFO_PACKETS}"
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -14,6 +15,7 @@ from backend_embed.ffmpeg.command import (
     recorder_argv,
     recorder_environment,
     redacted_argv,
+    restream_source_url,
 )
 
 URL = "rtsp://admin:S3cret@127.0.0.1:8554/main"
@@ -90,6 +92,17 @@ def test_restream_is_a_loopback_udp_output_that_may_fail_without_stopping_record
         "udp://127.0.0.1:40001?pkt_size=1316"
     )
     assert "onfail" not in hls
+
+
+def test_a_restream_reader_binds_loopback_with_a_timeout_and_a_receive_ring_of_a_few_mb() -> None:
+    # libavformat makes the ring resident as the stream wraps around it: its size is the reader's memory
+    # after a while (it was 188 MB per reader, and a host grew by every stream's bitrate for hours)
+    url = urlsplit(restream_source_url(40001, timeout_s=2.5))
+    assert (url.scheme, url.hostname, url.port) == ("udp", "127.0.0.1", 40001)
+    query = {key: values[0] for key, values in parse_qs(url.query).items()}
+    assert query["timeout"] == "2500000"
+    ring_bytes = int(query["fifo_size"]) * 188
+    assert 512 * 1024 <= ring_bytes <= 4 * 1024 * 1024
 
 
 def test_without_a_restream_port_there_is_only_the_hls_output() -> None:
