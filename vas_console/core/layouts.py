@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -98,19 +99,24 @@ LAYOUTS: dict[LayoutKind, GridLayout] = {
     LayoutKind.SPOTLIGHT_1_5: _spotlight(LayoutKind.SPOTLIGHT_1_5, 3),
     LayoutKind.SPOTLIGHT_1_7: _spotlight(LayoutKind.SPOTLIGHT_1_7, 4),
 }
+#: the most tiles a layout has
+MAX_TILES = max(layout.tile_count for layout in LAYOUTS.values())
 
 
 @dataclass(frozen=True, slots=True)
 class WallState:
     """What the wall shows: its layout, the camera of each tile, the maximised tile and wall (full-screen) mode.
 
-    `cameras` has exactly one entry per tile of the layout (None: an empty tile).
+    `cameras` has exactly one entry per tile of the layout (None: an empty tile). `offstage` keeps, in
+    order, the cameras of the tiles a smaller layout left out, so that going back to the larger one shows
+    them again (4x4 to 2x2 and back is the whole wall again, as in the VMS clients operators know).
     """
 
     layout: LayoutKind = LayoutKind.GRID_2X2
     cameras: tuple[int | None, ...] = (None, None, None, None)
     maximised: int | None = None
     wall_mode: bool = False
+    offstage: tuple[int | None, ...] = ()
 
     def __post_init__(self) -> None:
         count = LAYOUTS[self.layout].tile_count
@@ -120,10 +126,29 @@ class WallState:
             raise ValueError(f"maximised tile {self.maximised} is not one of {count} tiles")
 
     def with_layout(self, kind: LayoutKind) -> WallState:
-        """The same cameras in reading order on another layout (cut or padded); nothing maximised."""
+        """The same cameras in reading order on another layout; nothing maximised.
+
+        A smaller layout keeps the cameras it has no tile for `offstage`; a larger one takes them back.
+        """
         count = LAYOUTS[kind].tile_count
-        cameras = (*self.cameras[:count], *([None] * max(0, count - len(self.cameras))))
-        return replace(self, layout=kind, cameras=cameras, maximised=None)
+        every = (*self.cameras, *self.offstage)
+        cameras = (*every[:count], *([None] * max(0, count - len(every))))
+        return replace(
+            self, layout=kind, cameras=cameras, maximised=None, offstage=_trimmed(every[count:])
+        )
+
+    def without_offstage(self, camera_id: int) -> WallState:
+        """The same wall, `camera_id` no longer remembered off it (it was removed)."""
+        offstage = tuple(None if c == camera_id else c for c in self.offstage)
+        return replace(self, offstage=_trimmed(offstage))
+
+    def keeping(self, camera_ids: Collection[int]) -> WallState:
+        """The same wall with every camera not in `camera_ids` (removed, unknown) taken off it."""
+
+        def known(cameras: tuple[int | None, ...]) -> tuple[int | None, ...]:
+            return tuple(c if c in camera_ids else None for c in cameras)
+
+        return replace(self, cameras=known(self.cameras), offstage=_trimmed(known(self.offstage)))
 
     def with_camera(self, index: int, camera_id: int | None) -> WallState:
         """Tile `index` shows `camera_id` (None: empty)."""
@@ -137,19 +162,32 @@ class WallState:
             "cameras": list(self.cameras),
             "maximised": self.maximised,
             "wall_mode": self.wall_mode,
+            "offstage": list(self.offstage),
         }
 
     @classmethod
     def from_json(cls, data: Any) -> WallState:
         """Parse what `to_json` wrote. Raises ValueError (or KeyError/TypeError) on anything else."""
         cameras = tuple(None if c is None else int(c) for c in data["cameras"])
+        offstage = tuple(None if c is None else int(c) for c in data.get("offstage", ()))
+        if len(offstage) > MAX_TILES:
+            raise ValueError(f"{len(offstage)} cameras off the wall, more than any layout shows")
         maximised = data.get("maximised")
         return cls(
             layout=LayoutKind(data["layout"]),
             cameras=cameras,
             maximised=None if maximised is None else int(maximised),
             wall_mode=bool(data.get("wall_mode", False)),
+            offstage=_trimmed(offstage),
         )
+
+
+def _trimmed(cameras: tuple[int | None, ...]) -> tuple[int | None, ...]:
+    """`cameras` without its trailing empty tiles (they remember nothing)."""
+    end = len(cameras)
+    while end and cameras[end - 1] is None:
+        end -= 1
+    return cameras[:end]
 
 
 class LayoutStore:

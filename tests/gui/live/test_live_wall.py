@@ -261,6 +261,38 @@ def test_a_layout_change_keeps_playing_tiles_that_keep_their_camera(
     assert wall.tiles[0].camera_name == "Entrance"
 
 
+def test_a_smaller_layout_and_back_brings_the_left_out_cameras_back_live(
+    qtbot: QtBot,
+    wall: LiveWall,
+    cameras: list[Camera],
+    fake_backend: FakeBackend,
+    sessions: FakeSessionFactory,
+) -> None:
+    wall.set_layout(LayoutKind.GRID_3X3)
+    drop_camera(wall.tiles[0], cameras[0].id)
+    drop_camera(wall.tiles[5], cameras[1].id)
+    drop_camera(wall.tiles[8], cameras[2].id)
+    for index in (0, 5, 8):
+        wait_live(qtbot, wall.tiles[index])
+    wall.set_layout(LayoutKind.GRID_2X2)
+    qtbot.waitUntil(lambda: len(sessions.open()) == 1)
+    assert [t.camera_name for t in wall.tiles] == ["Entrance", None, None, None]
+
+    wall.set_layout(LayoutKind.GRID_3X3)
+    assert wall.tiles[5].camera_name == "Gate"
+    assert wall.tiles[8].camera_name == "Yard"
+    wait_live(qtbot, wall.tiles[5])
+    wait_live(qtbot, wall.tiles[8])
+    assert len(sessions.open()) == 3
+    # a camera removed while off the wall does not come back
+    wall.set_layout(LayoutKind.SINGLE)
+    fake_backend.emit(CameraRemoved(cameras[2].id))
+    qtbot.waitUntil(lambda: cameras[2].id not in wall.state.offstage)
+    wall.set_layout(LayoutKind.GRID_3X3)
+    assert wall.tiles[5].camera_name == "Gate"
+    assert wall.tiles[8].camera_name is None
+
+
 def test_a_removed_camera_leaves_the_wall(
     qtbot: QtBot,
     wall: LiveWall,

@@ -167,12 +167,14 @@ class LiveWall(QWidget):
         self.toolbar.set_saved_names(names)
         cameras = await self._backend.list_cameras()
         self._cameras = {c.id: c for c in cameras}
-        known = tuple(c if c in self._cameras else None for c in state.cameras)
-        if not any(known):
+        state = state.keeping(self._cameras.keys())
+        if not any(state.cameras):
             # an empty wall (first start, or every camera gone): show the enabled cameras in order
             enabled = [c.id for c in cameras if c.enabled]
-            known = tuple(enabled[i] if i < len(enabled) else None for i in range(len(known)))
-        self._apply(replace(state, cameras=known, wall_mode=False), save=False)
+            count = len(state.cameras)
+            first = tuple(enabled[i] if i < len(enabled) else None for i in range(count))
+            state = replace(state, cameras=first)
+        self._apply(replace(state, wall_mode=False), save=False)
         if state.wall_mode:
             self.set_wall_mode(True)
 
@@ -380,8 +382,8 @@ class LiveWall(QWidget):
         state = await self._worker.call(_run(lambda: self._store.named(name)))
         if state is None:
             return
-        known = tuple(c if c in self._cameras else None for c in state.cameras)
-        self._apply(replace(state, cameras=known, wall_mode=self._state.wall_mode))
+        known = state.keeping(self._cameras.keys())
+        self._apply(replace(known, wall_mode=self._state.wall_mode))
 
     @async_slot
     async def _on_toolbar_delete_requested(self, name: str) -> None:
@@ -400,6 +402,8 @@ class LiveWall(QWidget):
             for index, camera_id in enumerate(self._state.cameras):
                 if camera_id == event.camera_id:
                     self._on_tile_clear_requested(index)
+            if event.camera_id in self._state.offstage:
+                self._set_state(self._state.without_offstage(event.camera_id))
         elif isinstance(event, BackendStopped):
             # nothing serves live video until the recorder is back: end the sessions now (a frozen
             # picture marked live until the stall timeout helps nobody, nor do retries at a dead port)

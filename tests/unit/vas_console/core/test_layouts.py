@@ -69,6 +69,38 @@ def test_changing_layout_keeps_cameras_in_reading_order() -> None:
     assert bigger.with_layout(LayoutKind.SINGLE).cameras == (1,)
 
 
+def test_a_smaller_layout_and_back_shows_the_whole_wall_again() -> None:
+    wall = WallState(LayoutKind.GRID_4X4, tuple(range(1, 17)))
+    small = wall.with_layout(LayoutKind.GRID_2X2)
+    assert small.cameras == (1, 2, 3, 4)
+    assert small.offstage == tuple(range(5, 17))
+    assert small.with_layout(LayoutKind.GRID_4X4).cameras == wall.cameras
+    assert small.with_layout(LayoutKind.GRID_4X4).offstage == ()
+    # through a layout in between, and with a camera changed on the small one
+    middle = (
+        small.with_camera(1, 40).with_layout(LayoutKind.SINGLE).with_layout(LayoutKind.GRID_3X3)
+    )
+    assert middle.cameras == (1, 40, 3, 4, 5, 6, 7, 8, 9)
+    assert middle.with_layout(LayoutKind.GRID_4X4).cameras == (1, 40, *range(3, 17))
+
+
+def test_empty_tiles_at_the_end_are_not_remembered_off_the_wall() -> None:
+    wall = WallState(LayoutKind.GRID_3X3, (1, 2, None, None, 5, None, None, None, None))
+    assert wall.with_layout(LayoutKind.SINGLE).offstage == (2, None, None, 5)
+    assert wall.with_layout(LayoutKind.GRID_2X2).offstage == (5,)
+
+
+def test_cameras_that_are_gone_leave_the_tiles_and_the_memory() -> None:
+    wall = WallState(LayoutKind.GRID_4X4, tuple(range(1, 17))).with_layout(LayoutKind.GRID_2X2)
+    kept = wall.keeping({1, 3, 6})
+    assert kept.cameras == (1, None, 3, None)
+    assert kept.offstage == (None, 6)
+    assert wall.without_offstage(16).offstage == tuple(range(5, 16))
+    assert (
+        wall.without_offstage(1) == wall
+    )  # on a tile, not off the wall: the tile is cleared elsewhere
+
+
 def test_wall_state_rejects_a_camera_list_of_the_wrong_length() -> None:
     with pytest.raises(ValueError, match="4 tiles"):
         WallState(LayoutKind.GRID_2X2, (1,))
@@ -92,6 +124,20 @@ def test_store_round_trips_the_current_state_and_named_layouts(tmp_path: Path) -
     reopened.delete_named("all")
     assert LayoutStore(store.path).names() == ["Lobby"]
     assert reopened.named("all") is None
+
+
+def test_store_keeps_the_cameras_off_the_wall_and_reads_files_from_before_them(
+    tmp_path: Path,
+) -> None:
+    store = LayoutStore(tmp_path / "live_layouts.json")
+    state = WallState(LayoutKind.GRID_4X4, tuple(range(1, 17))).with_layout(LayoutKind.SINGLE)
+    store.save_current(state)
+    assert LayoutStore(store.path).current().with_layout(LayoutKind.GRID_4X4).cameras == tuple(
+        range(1, 17)
+    )
+    old = {"current": {"layout": "2x2", "cameras": [1, 2, None, 4], "maximised": None}}
+    store.path.write_text(json.dumps(old), encoding="utf-8")
+    assert store.current() == WallState(LayoutKind.GRID_2X2, (1, 2, None, 4))
 
 
 def test_store_refuses_a_blank_name(tmp_path: Path) -> None:
