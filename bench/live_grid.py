@@ -470,68 +470,86 @@ async def measure_window(
     return figures
 
 
-async def watch(side: RecorderSide | EmbeddedSide, args: argparse.Namespace, root: Path) -> Figures:
+@contextlib.asynccontextmanager
+async def wall_on(
+    side: RecorderSide | EmbeddedSide, root: Path, cameras: int
+) -> AsyncIterator[Any]:
+    """A shown 4x4 LiveWall (`WALL_SIZE`) saved with cameras 1..`cameras`, not restored yet; closed after.
+
+    With an embedded side it shares the host's worker loop, as in the app.
+    """
     from vas_console.core.layouts import LayoutKind, LayoutStore, WallState
-    from vas_console.media.live import LiveState
     from vas_console.media.webrtc_client import WhepOptions, whep_session_factory
     from vas_console.runtime.loop_thread import LoopThread
     from vas_console.ui.live.live_wall import LiveWall
-    from vas_console.ui.stall_monitor import StallMonitor
 
     store = LayoutStore(root / "layouts.json")
-    cameras = tuple(range(1, args.cameras + 1)) + (None,) * (16 - args.cameras)
-    store.save_current(WallState(LayoutKind.GRID_4X4, cameras))
-    if isinstance(side, EmbeddedSide):  # one worker loop for the host and the wall, as in the app
+    shown = tuple(range(1, cameras + 1)) + (None,) * (16 - cameras)
+    store.save_current(WallState(LayoutKind.GRID_4X4, shown))
+    if isinstance(side, EmbeddedSide):
         backend, worker = side.backend, side.worker
     else:
         backend, worker = seed_backend(side.endpoints), LoopThread("bench-worker")
         worker.start()
     factory = whep_session_factory(WhepOptions(ice_addresses=("127.0.0.1",)))
     wall = LiveWall(backend, worker, store, session_factory=factory)
-    monitor = StallMonitor(window_s=args.seconds + 5)
     try:
         wall.resize(*WALL_SIZE)
         wall.show()
-        monitor.start()
-        started = time.monotonic()
-        await wall.restore()
-
-        live_after: dict[int, float] = {}
-
-        def all_live() -> bool:
-            states = [t.status.state if t.status else None for t in wall.tiles[: args.cameras]]
-            for index, state in enumerate(states):
-                if state is LiveState.LIVE and index not in live_after:
-                    live_after[index] = time.monotonic() - started
-            return all(s is LiveState.LIVE for s in states)
-
-        def all_on_sub() -> bool:  # a tile may start on the warm main stream (LiveEndpoint.warm)
-            return all(
-                wall.feeds.stream_of(t) is StreamRole.SUB for t in wall.tiles[: args.cameras]
-            )
-
-        # a wall that never gets there is measured anyway: its figures say how far off it is
-        for predicate, what in ((all_live, "live"), (all_on_sub, "on their sub streams")):
-            try:
-                await until(predicate, 60, f"every tile {what}")
-                print(f"all {args.cameras} tiles {what} after {time.monotonic() - started:.1f} s")
-                if predicate is all_live:
-                    firsts = sorted(live_after.values())
-                    print(
-                        f"tiles live after: first {firsts[0]:.2f} s, "
-                        f"median {firsts[len(firsts) // 2]:.2f} s, last {firsts[-1]:.2f} s"
-                    )
-            except TimeoutError:
-                print(f"NOT all {args.cameras} tiles {what} after 60 s; measuring anyway")
-        print(f"tiles {wall.tiles[0].width()}x{wall.tiles[0].height()} px")
-        await asyncio.sleep(args.warmup)
-        return await measure_window(wall, monitor, side, args.seconds)
+        yield wall
     finally:
-        monitor.stop()
         await wall.aclose()
         wall.close()
         if worker is not getattr(side, "worker", None):
             worker.stop()
+
+
+async def watch(side: RecorderSide | EmbeddedSide, args: argparse.Namespace, root: Path) -> Figures:
+    from vas_console.media.live import LiveState
+    from vas_console.ui.stall_monitor import StallMonitor
+
+    monitor = StallMonitor(window_s=args.seconds + 5)
+    async with wall_on(side, root, args.cameras) as wall:
+        try:
+            monitor.start()
+            started = time.monotonic()
+            await wall.restore()
+
+            live_after: dict[int, float] = {}
+
+            def all_live() -> bool:
+                states = [t.status.state if t.status else None for t in wall.tiles[: args.cameras]]
+                for index, state in enumerate(states):
+                    if state is LiveState.LIVE and index not in live_after:
+                        live_after[index] = time.monotonic() - started
+                return all(s is LiveState.LIVE for s in states)
+
+            # a tile may start on the warm main stream (LiveEndpoint.warm)
+            def all_on_sub() -> bool:
+                return all(
+                    wall.feeds.stream_of(t) is StreamRole.SUB for t in wall.tiles[: args.cameras]
+                )
+
+            # a wall that never gets there is measured anyway: its figures say how far off it is
+            for predicate, what in ((all_live, "live"), (all_on_sub, "on their sub streams")):
+                try:
+                    await until(predicate, 60, f"every tile {what}")
+                    print(
+                        f"all {args.cameras} tiles {what} after {time.monotonic() - started:.1f} s"
+                    )
+                    if predicate is all_live:
+                        firsts = sorted(live_after.values())
+                        print(
+                            f"tiles live after: first {firsts[0]:.2f} s, "
+                            f"median {firsts[len(firsts) // 2]:.2f} s, last {firsts[-1]:.2f} s"
+                        )
+                except TimeoutError:
+                    print(f"NOT all {args.cameras} tiles {what} after 60 s; measuring anyway")
+            print(f"tiles {wall.tiles[0].width()}x{wall.tiles[0].height()} px")
+            await asyncio.sleep(args.warmup)
+            return await measure_window(wall, monitor, side, args.seconds)
+        finally:
+            monitor.stop()
 
 
 async def run(args: argparse.Namespace) -> Figures:
