@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from backend_embed.api import BackendError, redact
+from backend_embed.heap_trim import HeapTrimmer
 from backend_embed.host import BackendHost
 from backend_embed.host_link import METHODS, HostCallError, frame, read_message, record_fields
 
@@ -190,12 +191,16 @@ async def _run_host(
                 logger.exception("Stopping the recording host after its failed start failed")
         return
     unsubscribe = host.subscribe(lambda event: link.send(("event", event)))
+    # packet readers on many threads fragment the C heap: give its free pages back each minute
+    trimmer = HeapTrimmer()
+    trimmer.start()
     link.send(("ready",))
     try:
         if not stopping.is_set():
             await _serve_calls(host, link, reader, stopping)
     finally:
         unsubscribe()
+        await trimmer.aclose()
         await host.stop()
 
 

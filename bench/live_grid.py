@@ -290,6 +290,7 @@ async def embedded_side(
     count: int, recorded: StreamRole, root: Path, in_process: bool, warm_sub: bool
 ) -> AsyncIterator[EmbeddedSide]:
     """Cameras, and a recording host started from the console's worker loop as `vas_console.app` does."""
+    from backend_embed.heap_trim import HeapTrimmer
     from backend_embed.host import BackendHost
     from backend_embed.host_client import ProcessBackend
     from vas_console.runtime.backend_proxy import WorkerBackend
@@ -302,6 +303,8 @@ async def embedded_side(
     await asyncio.to_thread(cameras.start)
     worker = LoopThread("bench-worker")
     worker.start()
+    trimmer = HeapTrimmer()  # as the app's Console does
+    await worker.call(_start_trimmer(trimmer))
     config = _host_config(root, warm_sub)
     host: Any = BackendHost(config) if in_process else ProcessBackend(config)
     api = host if in_process else host.api
@@ -315,8 +318,13 @@ async def embedded_side(
         yield EmbeddedSide(host, in_process, worker, backend, cameras, names)
     finally:
         await worker.call(host.stop())
+        await worker.call(trimmer.aclose())
         worker.stop()
         await asyncio.to_thread(cameras.stop)
+
+
+async def _start_trimmer(trimmer: Any) -> None:
+    trimmer.start()
 
 
 def seed_backend(endpoints: list[dict[str, Any]]) -> Any:

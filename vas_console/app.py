@@ -16,12 +16,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vas_console.cli import CliOptions
 from vas_console.crash import CrashHandler
 from vas_console.logsetup import LogBuffer, configure_logging, shutdown_logging
 from vas_console.paths import AppPaths
+
+if TYPE_CHECKING:
+    from backend_embed.heap_trim import HeapTrimmer
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +116,7 @@ class Console:
 
     def __init__(self, session: Session) -> None:
         from backend_embed.config import BackendConfig
+        from backend_embed.heap_trim import HeapTrimmer
         from backend_embed.host_client import ProcessBackend
         from vas_console.runtime.backend_proxy import WorkerBackend
         from vas_console.runtime.loop_thread import LoopThread
@@ -132,6 +136,8 @@ class Console:
         # with the wall's receivers, decoders and GUI, and a 16-camera wall collapsed (decision 27)
         self._host = ProcessBackend(config, log_level=logging.getLogger().getEffectiveLevel())
         self._backend = WorkerBackend(self._host.api, self._worker)
+        # decoders and scalers on several threads fragment the C heap: give free pages back each minute
+        self._trimmer = HeapTrimmer()
         self._host_started = False
         self._demo: Any = None
         self._window: Any = None
@@ -149,6 +155,7 @@ class Console:
         from vas_console.ui.playback_area import PlaybackArea
 
         self._worker.start()
+        await self._worker.call(_start(self._trimmer))
         database = "SQLite" if self._host.config.is_sqlite else "PostgreSQL"
         layouts = LayoutStore(self._session.paths.settings_file.parent / "live_layouts.json")
         # the embedded recorder offers only loopback ICE candidates; aioice skips loopback unless told
@@ -241,8 +248,15 @@ class Console:
                     HOST_STOP_TIMEOUT_S
                     + 10,  # stop() kills the host after its timeout and reaps it
                 )
+            if self._worker.running:
+                await self._worker.call(self._trimmer.aclose())
         finally:
             self._stop_worker_and_demo()
+
+
+async def _start(trimmer: HeapTrimmer) -> None:
+    """Start `trimmer` on the loop this runs on (the worker's)."""
+    trimmer.start()
 
 
 async def _main(session: Session, console: Console) -> int:
