@@ -17,9 +17,12 @@ After the warm-up (the first fifth of the run) the growth per hour of each proce
 a least-squares line through the samples; descriptors, threads, ffmpeg processes and sessions are compared
 between the first sample after the warm-up and the last, taken once every tile is live again after the
 last event. The last line is:
-    RESULT name=live_soak minutes=<n> console_rss_mb_per_h=<n> host_rss_mb_per_h=<n> fd_growth=<n> thread_growth=<n> ffmpeg_growth=<n> session_growth=<n> events=<n> recovered=<n>
+    RESULT name=live_soak minutes=<n> console_rss_mb_per_h=<n> host_rss_mb_per_h=<n> console_settled_growth_mb=<n> host_settled_growth_mb=<n> fd_growth=<n> thread_growth=<n> ffmpeg_growth=<n> session_growth=<n> events=<n> recovered=<n>
+The settled growth compares two samples taken after 65 s without events (before the first, after the
+last), when each process's heap trimmer has run: what the churn left held. The slopes run through
+every sample, peaks after events included, so a short run overstates them.
 Goals: no growth in descriptors, threads, ffmpeg processes or sessions (0), every event recovered from,
-and RSS growth small against the process's size (under 1 % of it per hour once warm).
+and a settled growth that does not rise with the length of the run.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ from backend_embed.api import StreamRole  # noqa: E402
 from bench import live_grid  # noqa: E402
 
 OUTAGE_S = 6.0
+#: quiet time before the settled samples: longer than the heap trimmers' minute
+SETTLE_S = 65.0
 #: how long a tile may take to be live again after an event before the event counts as not recovered
 RECOVER_TIMEOUT_S = 45.0
 EVENTS = ("outage", "layout", "maximise")
@@ -63,13 +68,17 @@ class Sample:
     host_threads: int
     ffmpeg: int
     sessions: int
-    #: the lowest painted fps of a tile since the previous sample (tiles that were shown throughout)
-    min_tile_fps: float
+    #: the lowest painted fps of a tile since the previous sample, of the tiles that were there then
+    #: (None: none was, the layout changed in between)
+    min_tile_fps: float | None
 
 
 @dataclass
 class Soak:
     samples: list[Sample] = field(default_factory=list)
+    #: taken after `SETTLE_S` without events before the first event and after the last: both processes'
+    #: heap trimmers (one a minute) have run, so these compare what is held, not a burst's leftovers
+    settled: list[Sample] = field(default_factory=list)
     events: list[tuple[str, float | None]] = field(default_factory=list)
     """Each event and how long the wall took to be all live again (None: not within the timeout)."""
 
@@ -147,22 +156,25 @@ async def _sample(
     wall: Any,
     side: Any,
     host: psutil.Process,
-    painted: dict[int, tuple[int, float]],
+    painted: dict[Any, tuple[int, float]],
 ) -> Sample:
-    """A sample; `painted` (tile id -> frames painted, when) is updated for the next one."""
+    """A sample; `painted` (tile -> frames painted, when) is replaced for the next one."""
     console = psutil.Process()
     c_rss, c_fds, c_threads = _process_figures(console)
     h_rss, h_fds, h_threads = _process_figures(host)
     sessions = await side.ask("sessions")
     now = time.monotonic()
     fps = []
+    shown: dict[Any, tuple[int, float]] = {}
     for tile in wall.tiles:
         if tile.camera_name is None:
             continue
-        before = painted.get(id(tile))
+        before = painted.get(tile)
         if before is not None and now > before[1]:
             fps.append((tile.painted_frames - before[0]) / (now - before[1]))
-        painted[id(tile)] = (tile.painted_frames, now)
+        shown[tile] = (tile.painted_frames, now)
+    painted.clear()  # tiles a layout change deleted are not kept
+    painted.update(shown)
     return Sample(
         at_s=now - started,
         console_rss_mb=c_rss,
@@ -173,7 +185,7 @@ async def _sample(
         host_threads=h_threads,
         ffmpeg=_ffmpeg_count(host),
         sessions=sum(c["main"] + c["sub"] for c in sessions["sessions"].values()),
-        min_tile_fps=min(fps) if fps else 0.0,
+        min_tile_fps=min(fps) if fps else None,
     )
 
 
@@ -193,9 +205,13 @@ async def soak(args: argparse.Namespace) -> Soak:
                     f"the {count} tiles were not all live within {RECOVER_TIMEOUT_S} s"
                 )
             started = time.monotonic()
-            end = started + args.minutes * 60
-            painted: dict[int, tuple[int, float]] = {}
-            next_sample, next_event, number = started, started + args.churn, 0
+            painted: dict[Any, tuple[int, float]] = {}
+            await asyncio.sleep(SETTLE_S)
+            result.settled.append(await _sample(started, wall, side, host, painted))
+            print(_sample_line(result.settled[0]) + " (settled)", flush=True)
+            end = time.monotonic() + args.minutes * 60
+            now = time.monotonic()
+            next_sample, next_event, number = now + args.sample, now + args.churn, 0
             while time.monotonic() < end:
                 now = time.monotonic()
                 if now >= next_sample:
@@ -212,11 +228,11 @@ async def soak(args: argparse.Namespace) -> Soak:
                     next_event = time.monotonic() + args.churn
                 await asyncio.sleep(0.5)
             await _until_live(wall, count, time.monotonic())
-            await asyncio.sleep(2.0)
-            painted.clear()  # the last sample's fps would span the final wait; not comparable
+            await asyncio.sleep(SETTLE_S)
             final = await _sample(started, wall, side, host, painted)
             result.samples.append(final)
-            print(_sample_line(final) + " (final)", flush=True)
+            result.settled.append(final)
+            print(_sample_line(final) + " (final, settled)", flush=True)
     return result
 
 
@@ -229,7 +245,7 @@ def _sample_line(s: Sample) -> str:
         f"{s.at_s / 60:6.1f} min  console {s.console_rss_mb:5.0f} MB {s.console_fds:4d} fds "
         f"{s.console_threads:3d} threads | host {s.host_rss_mb:5.0f} MB {s.host_fds:4d} fds "
         f"{s.host_threads:3d} threads, {s.ffmpeg} ffmpeg | {s.sessions} sessions | "
-        f"min tile {s.min_tile_fps:4.1f} fps"
+        + (f"min tile {s.min_tile_fps:4.1f} fps" if s.min_tile_fps is not None else "min tile n/a")
     )
 
 
@@ -257,6 +273,14 @@ def summarise(result: Soak, minutes: float) -> str:
         last.host_threads - first.host_threads
     )
     recovered = [took for _, took in result.events if took is not None]
+    calm_before, calm_after = result.settled[0], result.settled[-1]
+    console_held = calm_after.console_rss_mb - calm_before.console_rss_mb
+    host_held = calm_after.host_rss_mb - calm_before.host_rss_mb
+    print(
+        f"settled (a quiet {SETTLE_S:.0f} s before the first event and after the last): console "
+        f"{calm_before.console_rss_mb:.0f} -> {calm_after.console_rss_mb:.0f} MB, host "
+        f"{calm_before.host_rss_mb:.0f} -> {calm_after.host_rss_mb:.0f} MB"
+    )
     print(f"samples after the warm-up: {len(warm)}, from {first.at_s / 60:.1f} min")
     print(
         f"console RSS {first.console_rss_mb:.0f} -> {last.console_rss_mb:.0f} MB, "
@@ -282,12 +306,13 @@ def summarise(result: Soak, minutes: float) -> str:
         ok = [t for t in times if t is not None]
         spread = f", all live again after {min(ok):.1f}-{max(ok):.1f} s" if ok else ""
         print(f"{kind}: {len(ok)} of {len(times)} recovered{spread}")
-    steady = [s.min_tile_fps for s in result.samples[1:-1]]
+    steady = [s.min_tile_fps for s in result.samples[1:-1] if s.min_tile_fps is not None]
     if steady:
         print(f"lowest tile fps per sample: {min(steady):.1f}-{max(steady):.1f} (events included)")
     return (
         f"RESULT name=live_soak minutes={minutes:g} console_rss_mb_per_h={console:.1f} "
-        f"host_rss_mb_per_h={host:.1f} fd_growth={fds} thread_growth={threads} "
+        f"host_rss_mb_per_h={host:.1f} console_settled_growth_mb={console_held:.0f} "
+        f"host_settled_growth_mb={host_held:.0f} fd_growth={fds} thread_growth={threads} "
         f"ffmpeg_growth={last.ffmpeg - first.ffmpeg} session_growth={last.sessions - first.sessions} "
         f"events={len(result.events)} recovered={len(recovered)}"
     )
