@@ -16,9 +16,13 @@ def _rss_mb() -> float:
     return float(psutil.Process().memory_info().rss) / 1e6
 
 
-def test_freed_heap_memory_stays_resident_until_trimmed() -> None:
+def test_freed_heap_memory_goes_back_to_the_system_when_trimmed() -> None:
     # 3,000 chunks of 64 KB (below glibc's mmap threshold: from the heap), each followed by a small
-    # survivor, so that the freed chunks are not at the heap's top where free() could release them
+    # survivor, so that the freed chunks are not at the heap's top where free() could release them. In a
+    # fresh process free() then keeps all 196 MB resident (222 -> 222 MB) and the trim returns it (35 MB);
+    # in a process that ran other tests first, free() may already return part of it: what must hold is
+    # that after the trim the process is back near where it was before the allocation.
+    before = _rss_mb()
     big = [bytearray(64 * 1024) for _ in range(3000)]
     keep = [bytearray(600) for _ in range(3000)]
     grown = _rss_mb()
@@ -26,8 +30,8 @@ def test_freed_heap_memory_stays_resident_until_trimmed() -> None:
     freed = _rss_mb()
     assert trim_heap() is True  # Debian's glibc has malloc_trim
     trimmed = _rss_mb()
-    assert freed > trimmed + 100, (
-        f"RSS {grown:.0f} -> freed {freed:.0f} -> trimmed {trimmed:.0f} MB"
+    assert trimmed < before + 40, (
+        f"RSS {before:.0f} -> {grown:.0f} -> freed {freed:.0f} -> trimmed {trimmed:.0f} MB"
     )
     assert len(keep) == 3000
 
