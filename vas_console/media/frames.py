@@ -43,9 +43,13 @@ class LatestFrameSlot(Generic[T]):
         self._taken = 0
         self._dropped = 0
 
-    def put(self, frame: T) -> None:
+    def put(self, frame: T, *, replace_waiting: bool = False) -> None:
+        """Add `frame`; with `replace_waiting`, drop the frames not taken yet first (they are stale)."""
         with self._lock:
-            if len(self._waiting) == self.depth:
+            if replace_waiting:
+                self._dropped += len(self._waiting)
+                self._waiting.clear()
+            elif len(self._waiting) == self.depth:
                 self._waiting.popleft()
                 self._dropped += 1
             self._waiting.append(frame)

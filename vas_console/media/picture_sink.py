@@ -51,6 +51,10 @@ class PictureSink:
         self._received: deque[float] = deque()
         self._next_probe = 0.0
         self._notify: Callable[[], None] | None = None
+        # the next picture is an attempt's first: stored however far behind
+        self._first_wanted = False
+        # the last stored picture was such a first one, stored far behind (a burst's keyframe): stale
+        self._stale_stored = False
         #: pictures stored so far (the tile's frame count)
         self.sequence = 0
         #: decoded pictures not scaled because more newer frames waited than the slot holds (far behind)
@@ -65,20 +69,37 @@ class PictureSink:
         self._output = (max(2, width), max(2, height))
 
     def notify_next(self, callback: Callable[[], None]) -> None:
-        """Call `callback` (on the decode thread) after the next stored picture, once."""
+        """Call `callback` (on the decode thread) once a stored picture has caught up, once.
+
+        Caught up: fewer newer frames waited behind it than the slot holds. The first picture after this
+        call is stored even when it has not (see `on_picture`); the callback waits for one that has.
+        """
         with self._lock:
             self._notify = callback
+            self._first_wanted = True
 
     def on_picture(self, frame: VideoFrame, waiting: int) -> None:
         """Store `frame` scaled, unless `waiting` (newer encoded frames) fill the slot's depth anyway.
 
         Skipping only then keeps a decode thread that catches up after a short wait from losing a picture
         that would still be shown (the slot keeps it for the next paint tick).
+
+        An attempt's first picture is stored even with frames behind it. A new viewer's GOP cache arrives
+        as a burst of up to a GOP, and on a restored wall the decode pool works through 16 such bursts in
+        turns: skipping to each burst's end held every tile's first picture until nearly all bursts were
+        decoded (the last tile 0.8 s after its frames came). The keyframe's picture shows the camera at
+        once, on a tile still marked connecting; the attempt is told (LIVE) only once a picture has
+        caught up, so a session started beside a shown one (a stream switch) replaces it with a current
+        picture, never with the burst's old keyframe: the picture stored after that keyframe replaces it
+        in the slot if nobody took it yet.
         """
-        if waiting >= self.slot.depth:
-            with self._lock:
+        behind = waiting >= self.slot.depth
+        with self._lock:
+            if behind and not self._first_wanted:
                 self.skipped += 1
-            return
+                return
+            first_behind = behind and self._first_wanted
+            self._first_wanted = False
         width, height = fit_size((frame.width, frame.height), self._output)
         with self._lock:
             image = self._scale(frame, width, height)
@@ -88,6 +109,7 @@ class PictureSink:
             now = time.time()  # when the picture is ready to paint
             capture_ms = self._probe(frame, now)
             self.sequence += 1
+            replace_waiting, self._stale_stored = self._stale_stored, first_behind
             self.slot.put(
                 LiveFrame(
                     pixels=pixels,
@@ -100,13 +122,16 @@ class PictureSink:
                     capture_ms=capture_ms,
                     received_ms=now * 1000.0,
                     sequence=self.sequence,
-                )
+                ),
+                replace_waiting=replace_waiting,
             )
             self.last_picture_s = time.monotonic()
             self._received.append(now)
             while self._received and now - self._received[0] > _FPS_WINDOW_S:
                 self._received.popleft()
-            notify, self._notify = self._notify, None
+            notify = None
+            if not behind:
+                notify, self._notify = self._notify, None
         if notify is not None:
             notify()
 

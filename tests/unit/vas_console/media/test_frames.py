@@ -62,3 +62,15 @@ def test_a_fast_producer_never_makes_the_reader_see_an_older_frame(depth: int) -
     while slot.take() is not None:
         left += 1
     assert stats.taken + stats.dropped + left == 20_000
+
+
+def test_a_put_replacing_the_waiting_frames_drops_them_and_counts_them() -> None:
+    slot: LatestFrameSlot[int] = LatestFrameSlot(depth=2)
+    slot.put(1)
+    slot.put(2)
+
+    slot.put(3, replace_waiting=True)
+
+    assert slot.take() == 3
+    assert slot.take() is None
+    assert slot.stats().dropped == 2

@@ -92,12 +92,64 @@ def test_notify_next_is_called_once_after_the_next_stored_picture() -> None:
     calls: list[int] = []
     sink.notify_next(lambda: calls.append(sink.sequence))
 
-    sink.on_picture(_gradient(), waiting=2)  # skipped: not stored, no call
-    assert calls == []
     sink.on_picture(_gradient(), waiting=0)
     sink.on_picture(_gradient(), waiting=0)
 
     assert calls == [1]
+
+
+def test_an_attempts_first_picture_is_stored_with_a_gop_burst_behind_it_and_live_waits_to_catch_up() -> (
+    None
+):
+    sink = PictureSink((320, 180))
+    calls: list[int] = []
+    sink.on_picture(_gradient(index=0), waiting=0)  # an earlier attempt's picture
+    sink.slot.take()
+    sink.notify_next(
+        lambda: calls.append(sink.sequence)
+    )  # a reconnect: its GOP cache arrives at once
+
+    sink.on_picture(_gradient(index=1), waiting=48)
+    first = sink.slot.take()  # painted at the next tick, under "connecting"
+    assert calls == []  # 48 frames behind: not live yet
+    for index, waiting in zip(range(2, 50), range(47, -1, -1), strict=True):
+        sink.on_picture(_gradient(index=index), waiting=waiting)
+
+    assert first is not None
+    assert first.media_time_s == pytest.approx(0.04)  # the burst's keyframe
+    assert calls == [3]  # live at the first picture one frame behind (index 48)
+    assert sink.skipped == 46  # the rest of the burst until one behind
+    shown = [sink.slot.take() for _ in range(3)]
+    assert [f.media_time_s for f in shown if f is not None] == pytest.approx([1.92, 1.96])
+
+
+def test_the_caught_up_picture_replaces_a_stale_one_still_waiting_so_a_switch_never_shows_the_old_keyframe() -> (
+    None
+):
+    sink = PictureSink(
+        (320, 180)
+    )  # a session started beside the shown one: nobody takes its pictures yet
+    calls: list[int] = []
+    sink.notify_next(lambda: calls.append(sink.sequence))
+
+    for index, waiting in zip(range(50), range(49, -1, -1), strict=True):
+        sink.on_picture(_gradient(index=index), waiting=waiting)
+
+    assert calls == [2]  # the keyframe (stored, not live) and then index 48: live
+    shown = [sink.slot.take() for _ in range(3)]  # the tile takes the slot over when it turns live
+    assert [f.media_time_s for f in shown if f is not None] == pytest.approx([1.92, 1.96])
+    assert sink.slot.stats().dropped == 1  # the keyframe's picture, never shown
+
+
+def test_a_picture_waiting_in_the_slot_before_a_skip_is_still_shown() -> None:
+    sink = PictureSink((320, 180))
+    sink.on_picture(_gradient(index=0), waiting=1)  # stored; the paint tick is late
+    sink.on_picture(_gradient(index=1), waiting=2)  # skipped
+    sink.on_picture(_gradient(index=2), waiting=0)
+
+    shown = [sink.slot.take() for _ in range(3)]
+    assert [f.media_time_s for f in shown if f is not None] == pytest.approx([0.0, 0.08])
+    assert sink.skipped == 1
 
 
 def test_a_new_output_size_applies_to_the_next_picture() -> None:
