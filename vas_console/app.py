@@ -150,10 +150,13 @@ class Console:
         from vas_console.core.layouts import LayoutStore
         from vas_console.media.vlc_player import VlcInstance
         from vas_console.media.webrtc_client import WhepOptions, whep_session_factory
+        from vas_console.media.whep_http import prepare_in_background
         from vas_console.ui.live.live_wall import LiveWall
         from vas_console.ui.main_window import MainWindow
         from vas_console.ui.playback_area import PlaybackArea
 
+        # the live tiles' HTTP client, readied while the recorder starts (not on the worker loop later)
+        prepare_in_background()
         self._worker.start()
         await self._worker.call(_start(self._trimmer))
         database = "SQLite" if self._host.config.is_sqlite else "PostgreSQL"

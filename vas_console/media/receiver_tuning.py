@@ -16,18 +16,33 @@ console's worker loop went to those reports.
 aiortc has no hooks for either; `tune_receiver` replaces the receiver's private buffer and clears its
 private estimator right after the transceiver is created, before any packet arrives, and fails loudly if a
 newer aiortc renamed them (tests pin this).
+
+**Not even built.** aiortc builds the estimator in every video receiver's constructor: a 1,000-bucket rate
+window, a thousand Python objects, only to be dropped. On a restored 4x4 wall that was the largest single
+cost on the worker loop in the first second (py-spy: an eighth of its samples, the decode threads holding
+the GIL meanwhile). `add_tuned_video_receiver` adds the transceiver with the receiver module's estimator
+factory answering None, for that call only (a ContextVar, as `ice.py` scopes its gathering).
 """
 
 from __future__ import annotations
 
-from typing import Final
+import contextvars
+from collections.abc import Callable
+from typing import Any, Final
 
-from aiortc import RTCRtpReceiver
+import aiortc.rtcrtpreceiver
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 
 #: the receiver's own attributes (name-mangled `__jitter_buffer`, `__remote_bitrate_estimator`)
 _BUFFER_ATTRIBUTE: Final = "_RTCRtpReceiver__jitter_buffer"
 _ESTIMATOR_ATTRIBUTE: Final = "_RTCRtpReceiver__remote_bitrate_estimator"
+#: the name the receiver's module builds its estimator by
+_ESTIMATOR_FACTORY: Final = "RemoteBitrateEstimator"
+
+_WITHOUT_ESTIMATOR: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "vas_receiver_without_estimator", default=False
+)
 
 
 class MarkerJitterBuffer(JitterBuffer):
@@ -78,4 +93,44 @@ def tune_receiver(receiver: RTCRtpReceiver) -> None:
     setattr(receiver, _ESTIMATOR_ATTRIBUTE, None)
 
 
-__all__ = ["MarkerJitterBuffer", "tune_receiver"]
+def add_tuned_video_receiver(pc: RTCPeerConnection) -> RTCRtpTransceiver:
+    """`pc.addTransceiver("video", direction="recvonly")`, its receiver built without a bitrate estimator
+    and tuned (`tune_receiver`).
+
+    Raises:
+        TypeError: this aiortc builds its receivers' estimator under another name (the workaround needs
+            updating), or keeps the buffer or estimator elsewhere.
+    """
+    _install_optional_estimator()
+    token = _WITHOUT_ESTIMATOR.set(True)
+    try:
+        transceiver = pc.addTransceiver("video", direction="recvonly")
+    finally:
+        _WITHOUT_ESTIMATOR.reset(token)
+    tune_receiver(transceiver.receiver)
+    return transceiver
+
+
+class _OptionalEstimator:
+    """Stands in for aiortc's estimator class in its receiver module: None inside `add_tuned_video_receiver`."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self.build = build
+
+    def __call__(self) -> Any:
+        return None if _WITHOUT_ESTIMATOR.get() else self.build()
+
+
+def _install_optional_estimator() -> None:
+    module = aiortc.rtcrtpreceiver
+    current = getattr(module, _ESTIMATOR_FACTORY, None)
+    if isinstance(current, _OptionalEstimator):
+        return
+    if not callable(current):
+        raise TypeError(
+            "aiortc's receiver module builds no RemoteBitrateEstimator where one was expected"
+        )
+    setattr(module, _ESTIMATOR_FACTORY, _OptionalEstimator(current))
+
+
+__all__ = ["MarkerJitterBuffer", "add_tuned_video_receiver", "tune_receiver"]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import random
-import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,24 +35,14 @@ from vas_console.media.live import (
     StatusCallback,
 )
 from vas_console.media.picture_sink import CaptureProbe, PictureSink
-from vas_console.media.receiver_tuning import tune_receiver
+from vas_console.media.receiver_tuning import add_tuned_video_receiver
+from vas_console.media.whep_http import new_client
 
 logger = logging.getLogger(__name__)
 
 _PERMANENT_HTTP = frozenset({401, 403, 404, 410})
 #: how long a finished attempt waits for its decode thread to end (it ends with the receiver)
 _DECODER_JOIN_S = 2.0
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One TLS context for every session's HTTP client (a remote recorder behind TLS is verified).
-
-    The context httpx would build for each client (certifi's CA bundle, environment ignored), built once:
-    loading the CA bundle per client took 30-70 ms of the worker loop per session, over a second for a
-    restored 4x4 wall, before any offer went out.
-    """
-    return httpx.create_ssl_context(trust_env=False)
 
 
 class WhepError(Exception):
@@ -152,9 +140,6 @@ class WhepSession:
         """Start connecting in the background. Must be awaited on the worker loop, once."""
         if self._task is not None:
             raise RuntimeError("session already started")
-        self._http = httpx.AsyncClient(
-            timeout=self._options.http_timeout_s, trust_env=False, verify=_tls_context()
-        )
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"whep {self._url}")
 
     async def close(self) -> None:
@@ -173,6 +158,13 @@ class WhepSession:
         self._on_status(status)
 
     async def _run(self) -> None:
+        try:
+            self._http = await new_client(self._options.http_timeout_s)
+        # (certifi's bundle unreadable): say so on the tile, not "connecting" forever
+        except Exception:
+            logger.exception("Live %s: no HTTP client", redact(self._url))
+            self._report(LiveStatus(LiveState.OFFLINE, "internal error (see the log)"))
+            return
         failures = 0
         while True:
             self.attempts += 1
@@ -202,8 +194,7 @@ class WhepSession:
         signals = _Signals(asyncio.get_running_loop())
         decoder = ReceiverDecoder(self._pictures.on_picture, signals.post_end, redact(self._url))
         try:
-            transceiver = pc.addTransceiver("video", direction="recvonly")
-            tune_receiver(transceiver.receiver)
+            transceiver = add_tuned_video_receiver(pc)
             decoder.attach(transceiver.receiver)
             _prefer_h264(transceiver)
             restrict_ice_addresses(pc, self._options.ice_addresses)

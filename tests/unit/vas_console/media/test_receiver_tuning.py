@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from aiortc import RTCRtpReceiver
+import aiortc.rate
+import pytest
+from aiortc import RTCPeerConnection, RTCRtpReceiver
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtp import RtpPacket
 
-from vas_console.media.receiver_tuning import MarkerJitterBuffer, tune_receiver
+from vas_console.media.receiver_tuning import (
+    MarkerJitterBuffer,
+    add_tuned_video_receiver,
+    tune_receiver,
+)
 
 TICKS = 3600  # 40 ms at 90 kHz
 
@@ -97,6 +103,31 @@ def test_a_tuned_video_receiver_has_the_marker_buffer_and_no_bitrate_estimator()
     assert type(buffer) is MarkerJitterBuffer
     assert buffer.capacity == 512
     assert receiver._RTCRtpReceiver__remote_bitrate_estimator is None  # type: ignore[attr-defined]
+
+
+async def test_a_receiver_added_tuned_never_builds_the_estimator_and_others_still_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    windows: list[int] = []
+    build_window = aiortc.rate.RateCounter.reset
+    monkeypatch.setattr(
+        aiortc.rate.RateCounter, "reset", lambda self: (windows.append(1), build_window(self))[1]
+    )
+    pc = RTCPeerConnection()
+    try:
+        tuned = add_tuned_video_receiver(pc).receiver
+        assert windows == []  # no estimator, so no 1,000-bucket rate window, was built
+        assert type(tuned._RTCRtpReceiver__jitter_buffer) is MarkerJitterBuffer  # type: ignore[attr-defined]
+        assert tuned._RTCRtpReceiver__remote_bitrate_estimator is None  # type: ignore[attr-defined]
+        assert add_tuned_video_receiver(pc).direction == "recvonly"
+
+        plain = pc.addTransceiver(
+            "video", direction="recvonly"
+        ).receiver  # outside: as aiortc ships
+        assert plain._RTCRtpReceiver__remote_bitrate_estimator is not None  # type: ignore[attr-defined]
+        assert windows == [1]
+    finally:
+        await pc.close()
 
 
 class _NoTransport:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 
 import pytest
 
-from vas_console.media.webrtc_client import WhepError, _Signals
+from vas_console.media import whep_http
+from vas_console.media.live import LiveState, LiveStatus
+from vas_console.media.webrtc_client import WhepError, WhepSession, _Signals
 
 
 @pytest.mark.parametrize("steps", [0, 1, 2, 3], ids=lambda n: f"{n}-steps")
@@ -56,3 +59,32 @@ async def test_news_after_the_loop_closed_is_dropped_quietly() -> None:
 
     signals.post_picture()  # no RuntimeError: nobody is waiting any more
     signals.post_end()
+
+
+async def test_a_session_closed_while_its_http_client_is_being_made_leaves_no_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    building = threading.Event()
+    release = threading.Event()
+    build = whep_http.tls_context
+
+    def slow_tls_context() -> ssl.SSLContext:
+        building.set()
+        release.wait(5.0)  # the CA bundle still loading
+        return build()
+
+    monkeypatch.setattr(whep_http, "_context", None)
+    monkeypatch.setattr(whep_http, "tls_context", slow_tls_context)
+    statuses: list[LiveStatus] = []
+    session = WhepSession(
+        "http://127.0.0.1:9/whep/1/sub", (320, 180), statuses.append, bearer_token="t"
+    )
+    await session.start()
+    assert await asyncio.to_thread(building.wait, 5.0)
+
+    await session.close()  # returns without waiting for the context
+    release.set()
+
+    assert session._http is None
+    assert statuses[-1].state is LiveState.CLOSED
+    assert session.attempts == 0  # no offer was ever sent
