@@ -7,7 +7,7 @@ import time
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt
+from PySide6.QtCore import QEvent, QMimeData, QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QEnterEvent
 from PySide6.QtWidgets import QApplication, QInputDialog
 from pytestqt.qtbot import QtBot
@@ -19,7 +19,7 @@ from tests.helpers.live_fakes import FakeSessionFactory
 from vas_console.core.layouts import LayoutKind, LayoutStore, WallState
 from vas_console.media.live import LiveState, LiveStatus
 from vas_console.ui.live.dnd import camera_mime_data
-from vas_console.ui.live.live_wall import LiveWall
+from vas_console.ui.live.live_wall import REFIT_DELAY_MS, LiveWall
 from vas_console.ui.live.video_tile import VideoTile
 
 
@@ -396,6 +396,75 @@ def test_a_tile_larger_than_the_sub_stream_switches_to_the_main_stream_and_back(
     qtbot.mouseDClick(tile, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: wall.feeds.stream_of(tile) is StreamRole.SUB)
     qtbot.waitUntil(lambda: len(sessions.open()) == 1)
+
+
+def _3x3_just_under_the_sub_stream(qtbot: QtBot, wall: LiveWall) -> QSize:
+    """Show `wall` in 3x3, sized so that its tiles are just under the sub stream's 640x360; its size.
+
+    A new tile there opens the sub stream; one that was on the main stream would keep it, by the
+    hysteresis of a resize (SWITCH_BACK_MARGIN).
+    """
+    wall.set_layout(LayoutKind.GRID_3X3)
+    tile = wall.tiles[0]
+    qtbot.waitUntil(tile.isVisible)
+    width, height = tile.device_size()
+    wall.resize(1280 + 3 * (622 - width), 760 + 3 * (352 - height))
+
+    def in_band() -> bool:
+        width, height = tile.device_size()
+        return 0.9 < min(width / 640, height / 360) <= 1.0
+
+    qtbot.waitUntil(in_band)
+    return wall.size()
+
+
+def test_a_layout_change_chooses_the_stream_afresh_and_a_resize_keeps_the_hysteresis(
+    qtbot: QtBot, wall: LiveWall, cameras: list[Camera], sessions: FakeSessionFactory
+) -> None:
+    in_band = _3x3_just_under_the_sub_stream(qtbot, wall)
+    wall.set_layout(LayoutKind.GRID_2X2)
+    tile = wall.tiles[0]
+    drop_camera(tile, cameras[0].id)
+    wait_live(qtbot, tile)
+    assert wall.feeds.stream_of(tile) is StreamRole.MAIN  # a 2x2 tile is larger than the sub stream
+
+    wall.set_layout(LayoutKind.GRID_3X3)  # tile 0 keeps its camera and its session...
+
+    tile = wall.tiles[0]
+    qtbot.waitUntil(
+        lambda: wall.feeds.stream_of(tile) is StreamRole.SUB
+    )  # ...but not the main stream
+    qtbot.waitUntil(
+        lambda: [s.url for s in sessions.open()] == [whep_url(cameras[0].id, StreamRole.SUB)]
+    )
+
+    wall.resize(in_band.width() + 120, in_band.height() + 70)  # the operator widens the window
+    qtbot.waitUntil(lambda: wall.feeds.stream_of(tile) is StreamRole.MAIN)
+    wall.resize(in_band)  # and back: a resize keeps the hysteresis
+    qtbot.waitUntil(lambda: wall.tiles[0].device_size()[0] < 640)
+    qtbot.wait(3 * REFIT_DELAY_MS)
+    assert wall.feeds.stream_of(tile) is StreamRole.MAIN
+
+
+def test_a_tile_maximised_and_back_goes_back_to_its_sub_stream_however_close_to_the_threshold(
+    qtbot: QtBot, wall: LiveWall, cameras: list[Camera], sessions: FakeSessionFactory
+) -> None:
+    _3x3_just_under_the_sub_stream(qtbot, wall)
+    tile = wall.tiles[0]
+    drop_camera(tile, cameras[0].id)
+    wait_live(qtbot, tile)
+    assert wall.feeds.stream_of(tile) is StreamRole.SUB
+
+    qtbot.mouseDClick(tile, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wall.feeds.stream_of(tile) is StreamRole.MAIN)
+    qtbot.mouseDClick(
+        tile, Qt.MouseButton.LeftButton
+    )  # back into the grid, just under the sub stream
+
+    qtbot.waitUntil(lambda: wall.feeds.stream_of(tile) is StreamRole.SUB)
+    qtbot.waitUntil(
+        lambda: [s.url for s in sessions.open()] == [whep_url(cameras[0].id, StreamRole.SUB)]
+    )
 
 
 def test_layout_file_is_plain_json(

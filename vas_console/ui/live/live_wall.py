@@ -119,6 +119,8 @@ class LiveWall(QWidget):
         self.toolbar = WallToolbar(self)
         self._connect_toolbar()
         self.grid = TileGrid(self)
+        # the next refit follows an operator's change of the wall, not a resize (TileFeeds.refit)
+        self._choose_afresh = False
         self._refit_timer = QTimer(self)
         self._refit_timer.setSingleShot(True)
         self._refit_timer.setInterval(REFIT_DELAY_MS)
@@ -225,6 +227,7 @@ class LiveWall(QWidget):
     def toggle_maximised(self, index: int) -> None:
         """Show tile `index` over the whole wall, or go back to the grid if it already is."""
         maximised = None if self._state.maximised == index else index
+        self._choose_afresh = True
         self.grid.set_maximised(maximised)
         self._set_state(replace(self._state, maximised=maximised))
 
@@ -284,6 +287,7 @@ class LiveWall(QWidget):
 
     def _apply(self, state: WallState, *, save: bool = True) -> None:
         old_tiles, old_cameras = self.grid.tiles, self._state.cameras
+        self._choose_afresh = True
         recorded: list[VideoTile] = []
         if state.layout is not self.grid.layout_kind or len(old_tiles) != len(state.cameras):
             if self.playback is not None:
@@ -364,9 +368,10 @@ class LiveWall(QWidget):
         self.set_wall_mode(False)
 
     def _on_refit_timer_timeout(self) -> None:
+        afresh, self._choose_afresh = self._choose_afresh, False
         for tile in self.grid.tiles:
             if tile.isVisible():
-                self.feeds.refit(tile)
+                self.feeds.refit(tile, afresh=afresh)
 
     def _on_toolbar_save_requested(self) -> None:
         prompts.ask_text(self, "Save layout", "Name of this layout:", self._on_save_name_accepted)

@@ -212,8 +212,14 @@ class TileFeeds(QObject):
             new.set_stream(feed.active.stream.value)
         old.set_feed(None)
 
-    def refit(self, tile: VideoTile) -> None:
-        """The tile changed size: rescale its frames and switch streams if the size crossed the threshold."""
+    def refit(self, tile: VideoTile, *, afresh: bool = False) -> None:
+        """The tile changed size: rescale its frames and switch streams if the size crossed the threshold.
+
+        `afresh`: the operator changed the wall (a layout, a maximised tile), so the stream is chosen as
+        for a new tile, without the hysteresis that keeps a tile being resized from flipping between its
+        streams. Otherwise a 3x3 tile that kept its camera from a 2x2 layout stayed on the main stream
+        while its neighbours of the same size opened the sub stream.
+        """
         feed = self._feeds.get(tile)
         if feed is None or feed.active is None:
             return
@@ -222,7 +228,7 @@ class TileFeeds(QObject):
             if run is not None:
                 run.session.set_output_size(*size)
         # a bridge is a stand-in, not a choice: no hysteresis keeps the tile on it
-        current = None if feed.bridging else feed.active.stream
+        current = None if feed.bridging or afresh else feed.active.stream
         wanted = choose_stream(size, _sizes(feed.endpoints), current=current)
         if wanted == feed.active.stream:
             feed.bridging = False  # e.g. maximised meanwhile: the warm stream is now the tile's own
