@@ -12,6 +12,10 @@ After every tile is live and a warm-up, it measures for a fixed time: each tile'
 RSS, the GUI stall p99 (late ticks of a 10 ms timer), and the RTSP sessions each camera has at the
 simulator (main + sub; the recorder's one main session is shared with the live path). The last line is:
     RESULT name=live_grid min_tile_fps=<n> console_cores=<n> rss_mb=<n> gui_stall_p99_ms=<n> sessions_per_camera=<n>
+        sessions_per_stream=<n> all_live_s=<n>
+(on one line). `sessions_per_stream` is the most sessions any one stream (a camera's main or sub) has: 1
+means no stream is opened twice; recording main while the wall shows sub, a camera has 2. `all_live_s`:
+from the restore of the wall until its last tile was live ("none" if not within 60 s).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -293,6 +297,7 @@ async def embedded_side(
     from backend_embed.heap_trim import HeapTrimmer
     from backend_embed.host import BackendHost
     from backend_embed.host_client import ProcessBackend
+    from vas_console.media.whep_http import prepare_in_background
     from vas_console.runtime.backend_proxy import WorkerBackend
     from vas_console.runtime.loop_thread import LoopThread
 
@@ -303,6 +308,7 @@ async def embedded_side(
     await asyncio.to_thread(cameras.start)
     worker = LoopThread("bench-worker")
     worker.start()
+    prepare_in_background()  # as the app's Console does
     trimmer = HeapTrimmer()  # as the app's Console does
     await worker.call(_start_trimmer(trimmer))
     config = _host_config(root, warm_sub)
@@ -375,6 +381,8 @@ class Figures:
     relay_fps: dict[str, list[float]]
     #: main-stream feeds open at the recorder side (recorded cameras' warm feeds, bridges); None: not known
     main_feeds: list[str] | None
+    #: seconds from the wall's restore until every tile was live at once (None: not within 60 s); by `watch`
+    all_live_s: float | None = None
 
 
 async def until(predicate: Any, timeout_s: float, what: str) -> None:
@@ -524,12 +532,17 @@ async def watch(side: RecorderSide | EmbeddedSide, args: argparse.Namespace, roo
             await wall.restore()
 
             live_after: dict[int, float] = {}
+            # a tile paints a new session's first picture (the GOP's keyframe) before it is live
+            painted_after: dict[int, float] = {}
 
             def all_live() -> bool:
-                states = [t.status.state if t.status else None for t in wall.tiles[: args.cameras]]
-                for index, state in enumerate(states):
+                tiles = wall.tiles[: args.cameras]
+                states = [t.status.state if t.status else None for t in tiles]
+                for index, (tile, state) in enumerate(zip(tiles, states, strict=True)):
                     if state is LiveState.LIVE and index not in live_after:
                         live_after[index] = time.monotonic() - started
+                    if tile.painted_frames and index not in painted_after:
+                        painted_after[index] = time.monotonic() - started
                 return all(s is LiveState.LIVE for s in states)
 
             # a tile may start on the warm main stream (LiveEndpoint.warm)
@@ -539,28 +552,38 @@ async def watch(side: RecorderSide | EmbeddedSide, args: argparse.Namespace, roo
                 )
 
             # a wall that never gets there is measured anyway: its figures say how far off it is
+            all_live_s: float | None = None
             for predicate, what in ((all_live, "live"), (all_on_sub, "on their sub streams")):
                 try:
                     await until(predicate, 60, f"every tile {what}")
+                    if predicate is all_live:
+                        all_live_s = time.monotonic() - started
                     print(
                         f"all {args.cameras} tiles {what} after {time.monotonic() - started:.1f} s"
                     )
                     if predicate is all_live:
-                        firsts = sorted(live_after.values())
-                        print(
-                            f"tiles live after: first {firsts[0]:.2f} s, "
-                            f"median {firsts[len(firsts) // 2]:.2f} s, last {firsts[-1]:.2f} s"
-                        )
+                        for verb, times in (("painted", painted_after), ("live", live_after)):
+                            firsts = sorted(times.values())
+                            if not firsts:  # (no tile painted before the last one went live)
+                                continue
+                            print(
+                                f"tiles {verb} after: first {firsts[0]:.2f} s, median "
+                                f"{firsts[len(firsts) // 2]:.2f} s, last {firsts[-1]:.2f} s"
+                            )
                 except TimeoutError:
                     print(f"NOT all {args.cameras} tiles {what} after 60 s; measuring anyway")
             print(f"tiles {wall.tiles[0].width()}x{wall.tiles[0].height()} px")
             await asyncio.sleep(args.warmup)
-            return await measure_window(wall, monitor, side, args.seconds)
+            figures = await measure_window(wall, monitor, side, args.seconds)
+            return replace(figures, all_live_s=all_live_s)
         finally:
             monitor.stop()
 
 
 async def run(args: argparse.Namespace) -> Figures:
+    from vas_console.media.whep_http import prepare_in_background
+
+    prepare_in_background()  # as the console does when it starts
     with tempfile.TemporaryDirectory(prefix="live-grid-console-") as tmp:
         if args.embedded or args.in_process:
             recorded = StreamRole(args.record)
@@ -613,6 +636,8 @@ def summarise(figures: Figures) -> str:
     )
     print(f"GUI stalls: p99 {figures.stall_p99_ms:.1f} ms, max {figures.stall_max_ms:.1f} ms")
     per_camera = [c["main"] + c["sub"] for c in figures.sessions.values()]
+    per_stream = [n for c in figures.sessions.values() for n in c.values()]
+    live = "none" if figures.all_live_s is None else f"{figures.all_live_s:.2f}"
     print(
         "RTSP sessions per camera (main + sub): "
         + ", ".join(f"{n} {c['main']}+{c['sub']}" for n, c in figures.sessions.items())
@@ -620,7 +645,8 @@ def summarise(figures: Figures) -> str:
     return (
         f"RESULT name=live_grid min_tile_fps={min(tiles):.1f} "
         f"console_cores={figures.console_cores:.2f} rss_mb={figures.rss_mb:.0f} "
-        f"gui_stall_p99_ms={figures.stall_p99_ms:.1f} sessions_per_camera={max(per_camera)}"
+        f"gui_stall_p99_ms={figures.stall_p99_ms:.1f} sessions_per_camera={max(per_camera)} "
+        f"sessions_per_stream={max(per_stream)} all_live_s={live}"
     )
 
 

@@ -61,6 +61,7 @@ from tests.helpers.whep_server import WhepServer, start_whep_server  # noqa: E40
 from vas_console.core.layouts import LayoutKind, LayoutStore  # noqa: E402
 from vas_console.media.live import LiveFrame  # noqa: E402
 from vas_console.media.webrtc_client import WhepOptions, whep_session_factory  # noqa: E402
+from vas_console.media.whep_http import prepare_in_background  # noqa: E402
 from vas_console.runtime.loop_thread import LoopThread  # noqa: E402
 from vas_console.ui.aio import run_app  # noqa: E402
 from vas_console.ui.live.live_wall import LiveWall  # noqa: E402
@@ -355,6 +356,11 @@ async def measure(
 ) -> Result:
     wall.show()
     await wall.restore()
+    # a first start shows every camera: empty the wall, or the layouts below would bring the cameras
+    # that a smaller one left out back on their tiles (WallState.offstage), each with its own session
+    for index in range(len(wall.tiles)):
+        wall.clear_tile(index)
+    await until(lambda: not wall.feeds.sessions(), 10.0, "the restored sessions to close")
     wall.set_layout(LayoutKind.SINGLE)
     wall.resize(WALL_SIZE[0], WALL_SIZE[1] + wall.toolbar.sizeHint().height())
     result = await measure_project(wall, args.seconds, args.colds, args.warms)
@@ -373,6 +379,7 @@ async def measure(
 
 
 async def run(args: argparse.Namespace) -> Result:
+    prepare_in_background()  # as the console does when it starts
     worker = LoopThread("bench-worker")
     worker.start()
     try:

@@ -320,7 +320,11 @@ def summarise(result: Soak, minutes: float) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 minutes, an event every 20 s")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="3 minutes of events, one every 20 s (about 5.5 in all with the settle phases)",
+    )
     parser.add_argument("--minutes", type=float, help="soak length (default 30, quick 3)")
     parser.add_argument("--churn", type=float, help="seconds between events (default 60, quick 20)")
     parser.add_argument(
