@@ -23,9 +23,10 @@ BROWSER_DIR = Path(__file__).parents[4] / "tests" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 FPS = 25
 SECONDS = 5
-#: decoding is measured from this long after the POST: the first frame and the GOP burst come before it
 #: how long after the first decoded picture the rate is measured from
 SETTLE_MS = 1000
+#: the share of frames Chromium may drop (late for their display deadline on a busy host)
+DROPPED_SHARE = 0.05
 
 
 async def _play_in_chromium(url: str, token: str) -> dict[str, Any]:
@@ -73,7 +74,11 @@ def _assert_plays(result: dict[str, Any], size: tuple[int, int]) -> None:
     assert (result["width"], result["height"]) == size
     fps = _decoded_fps(result)
     assert abs(fps - FPS) <= 0.2 * FPS, f"Chromium decoded {fps:.1f} fps: {result['samples']}"
-    assert result["samples"][-1]["framesDropped"] <= 2, result["samples"][-1]
+    last = result["samples"][-1]
+    # a broken stream (bad timestamps, undecodable frames) drops most of them; a busy shared host drops a
+    # few (CI saw 4 of 116 on the encoder path at 25 fps, none in 17 plays here, even beside two busy loops)
+    allowed = max(2, DROPPED_SHARE * int(last["framesDecoded"]))
+    assert int(last["framesDropped"]) <= allowed, f"Chromium dropped too many: {result['samples']}"
     assert result["deleteStatus"] == 200
 
 
