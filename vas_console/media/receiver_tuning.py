@@ -15,21 +15,28 @@ console's worker loop went to those reports.
 
 aiortc has no hooks for either; `tune_receiver` replaces the receiver's private buffer and clears its
 private estimator right after the transceiver is created, before any packet arrives, and fails loudly if a
-newer aiortc renamed them (tests pin this).
+newer aiortc renamed them (tests pin this, against the aiortc installed).
 
 **Not even built.** aiortc builds the estimator in every video receiver's constructor: a 1,000-bucket rate
 window, a thousand Python objects, only to be dropped. On a restored 4x4 wall that was the largest single
 cost on the worker loop in the first second (py-spy: an eighth of its samples, the decode threads holding
 the GIL meanwhile). `add_tuned_video_receiver` adds the transceiver with the receiver module's estimator
 factory answering None, for that call only (a ContextVar, as `ice.py` scopes its gathering).
+
+**Never at the cost of the picture.** Both are optimisations of aiortc's private parts, and `pyproject.toml`
+takes any aiortc from 1.9 on. `add_tuned_video_receiver`, which the live sessions call, applies what this
+aiortc has room for and leaves out the rest with one warning in the log (a frame interval more latency,
+or REMB reports): before, a renamed attribute failed every attempt of every tile with "internal error".
 """
 
 from __future__ import annotations
 
 import contextvars
+import logging
 from collections.abc import Callable
 from typing import Any, Final
 
+import aiortc
 import aiortc.rtcrtpreceiver
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
@@ -39,6 +46,12 @@ _BUFFER_ATTRIBUTE: Final = "_RTCRtpReceiver__jitter_buffer"
 _ESTIMATOR_ATTRIBUTE: Final = "_RTCRtpReceiver__remote_bitrate_estimator"
 #: the name the receiver's module builds its estimator by
 _ESTIMATOR_FACTORY: Final = "RemoteBitrateEstimator"
+#: what `MarkerJitterBuffer` reads of aiortc's buffer
+_BUFFER_PARTS: Final = ("capacity", "remove", "_origin", "_packets", "_remove_frame")
+
+logger = logging.getLogger(__name__)
+#: the tunings this aiortc had no room for, each warned about once
+_left_out: set[str] = set()
 
 _WITHOUT_ESTIMATOR: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "vas_receiver_without_estimator", default=False
@@ -83,32 +96,60 @@ def tune_receiver(receiver: RTCRtpReceiver) -> None:
         TypeError: this aiortc keeps its jitter buffer or estimator elsewhere (the workaround needs
             updating).
     """
-    current = getattr(receiver, _BUFFER_ATTRIBUTE, None)
-    if not isinstance(current, JitterBuffer):
-        raise TypeError("aiortc's RTCRtpReceiver has no jitter buffer where one was expected")
-    if not hasattr(receiver, _ESTIMATOR_ATTRIBUTE):
-        raise TypeError("aiortc's RTCRtpReceiver has no bitrate estimator where one was expected")
-    if not isinstance(current, MarkerJitterBuffer):
-        setattr(receiver, _BUFFER_ATTRIBUTE, MarkerJitterBuffer(current.capacity, is_video=True))
-    setattr(receiver, _ESTIMATOR_ATTRIBUTE, None)
+    _tune(receiver, strict=True)
 
 
 def add_tuned_video_receiver(pc: RTCPeerConnection) -> RTCRtpTransceiver:
     """`pc.addTransceiver("video", direction="recvonly")`, its receiver built without a bitrate estimator
-    and tuned (`tune_receiver`).
-
-    Raises:
-        TypeError: this aiortc builds its receivers' estimator under another name (the workaround needs
-            updating), or keeps the buffer or estimator elsewhere.
-    """
-    _install_optional_estimator()
+    and tuned as `tune_receiver` does, as far as this aiortc allows: a tuning it has no room for is left
+    out, with a warning in the log the first time."""
+    try:
+        _install_optional_estimator()
+    except TypeError as error:
+        _leave_out("no bitrate estimator built (each receiver builds one and drops it)", str(error))
     token = _WITHOUT_ESTIMATOR.set(True)
     try:
         transceiver = pc.addTransceiver("video", direction="recvonly")
     finally:
         _WITHOUT_ESTIMATOR.reset(token)
-    tune_receiver(transceiver.receiver)
+    _tune(transceiver.receiver, strict=False)
     return transceiver
+
+
+def _tune(receiver: RTCRtpReceiver, *, strict: bool) -> None:
+    current = getattr(receiver, _BUFFER_ATTRIBUTE, None)
+    if not isinstance(current, JitterBuffer) or not all(hasattr(current, p) for p in _BUFFER_PARTS):
+        _fail_or_leave_out(
+            strict,
+            "frames at their marker (each picture waits one frame interval longer)",
+            "aiortc's RTCRtpReceiver has no jitter buffer where one was expected",
+        )
+    elif not isinstance(current, MarkerJitterBuffer):
+        setattr(receiver, _BUFFER_ATTRIBUTE, MarkerJitterBuffer(current.capacity, is_video=True))
+    if hasattr(receiver, _ESTIMATOR_ATTRIBUTE):
+        setattr(receiver, _ESTIMATOR_ATTRIBUTE, None)
+    else:
+        _fail_or_leave_out(
+            strict,
+            "no bitrate estimation (REMB reports are sent)",
+            "aiortc's RTCRtpReceiver has no bitrate estimator where one was expected",
+        )
+
+
+def _fail_or_leave_out(strict: bool, tuning: str, reason: str) -> None:
+    if strict:
+        raise TypeError(reason)
+    _leave_out(tuning, reason)
+
+
+def _leave_out(tuning: str, reason: str) -> None:
+    if tuning in _left_out:
+        return
+    _left_out.add(tuning)
+    logger.warning(
+        "Live video tuning left out, %s: %s (aiortc %s); it plays as aiortc ships it",
+        tuning, reason, aiortc.__version__,
+    )  # fmt: skip
 
 
 class _OptionalEstimator:

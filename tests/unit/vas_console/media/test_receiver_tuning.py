@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 import aiortc.rate
+import aiortc.rtcrtpreceiver
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpReceiver
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtp import RtpPacket
 
+from vas_console.media import receiver_tuning
 from vas_console.media.receiver_tuning import (
     MarkerJitterBuffer,
     add_tuned_video_receiver,
@@ -128,6 +132,56 @@ async def test_a_receiver_added_tuned_never_builds_the_estimator_and_others_stil
         assert windows == [1]
     finally:
         await pc.close()
+
+
+def _as_if_aiortc_renamed_its_internals(monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = aiortc.rtcrtpreceiver.RemoteBitrateEstimator
+    if isinstance(shipped, receiver_tuning._OptionalEstimator):  # an earlier test installed it
+        monkeypatch.setattr(aiortc.rtcrtpreceiver, "RemoteBitrateEstimator", shipped.build)
+    monkeypatch.setattr(receiver_tuning, "_ESTIMATOR_FACTORY", "RenamedEstimator")
+    monkeypatch.setattr(receiver_tuning, "_BUFFER_ATTRIBUTE", "_RTCRtpReceiver__frame_buffer")
+    monkeypatch.setattr(receiver_tuning, "_ESTIMATOR_ATTRIBUTE", "_RTCRtpReceiver__bandwidth")
+    monkeypatch.setattr(receiver_tuning, "_left_out", set())
+
+
+async def test_an_aiortc_without_room_for_the_tunings_still_plays_and_says_so_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _as_if_aiortc_renamed_its_internals(monkeypatch)
+    pc = RTCPeerConnection()
+    try:
+        with caplog.at_level(logging.WARNING, logger=receiver_tuning.__name__):
+            receivers = [add_tuned_video_receiver(pc) for _ in range(3)]
+    finally:
+        await pc.close()
+
+    assert [t.direction for t in receivers] == ["recvonly"] * 3
+    receiver = receivers[0].receiver
+    assert type(receiver._RTCRtpReceiver__jitter_buffer) is JitterBuffer  # type: ignore[attr-defined]
+    assert receiver._RTCRtpReceiver__remote_bitrate_estimator is not None  # type: ignore[attr-defined]
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 3, warnings  # one per tuning left out, not one per receiver
+    assert all(f"aiortc {aiortc.__version__}" in w for w in warnings)
+    assert any("frames at their marker" in w for w in warnings)
+    with pytest.raises(TypeError, match="no jitter buffer"):
+        tune_receiver(receiver)  # the strict form, which the tests above pin the internals with
+
+
+def test_a_buffer_missing_a_part_the_marker_buffer_reads_is_left_as_aiortc_made_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(
+        receiver_tuning, "_BUFFER_PARTS", (*receiver_tuning._BUFFER_PARTS, "_frames")
+    )
+    monkeypatch.setattr(receiver_tuning, "_left_out", set())
+    receiver = RTCRtpReceiver("video", transport=_NoTransport())  # type: ignore[arg-type]
+
+    with caplog.at_level(logging.WARNING, logger=receiver_tuning.__name__):
+        receiver_tuning._tune(receiver, strict=False)
+
+    assert type(receiver._RTCRtpReceiver__jitter_buffer) is JitterBuffer  # type: ignore[attr-defined]
+    assert receiver._RTCRtpReceiver__remote_bitrate_estimator is None  # type: ignore[attr-defined]
+    assert ["frames at their marker" in r.getMessage() for r in caplog.records] == [True]
 
 
 class _NoTransport:
