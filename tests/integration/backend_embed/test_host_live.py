@@ -75,9 +75,13 @@ async def test_a_camera_recording_its_sub_stream_keeps_it_warm_with_one_rtsp_ses
     camera = await add_recording_camera(host, sim, "lane", "Lane", recorded=StreamRole.SUB)
 
     # the recorder probed its own stream (nobody asked for it live): within two of the host's 2 s rounds
-    # and one GOP its feed is held and its GOP cache full
-    await asyncio.sleep(6.0)
+    # and one GOP (6 s) its feed is held and its GOP cache full; polled, ffmpeg's start comes on top
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 15.0
     sub = await host.live_endpoint(camera.id, StreamRole.SUB)
+    while not sub.warm and loop.time() < deadline:
+        await asyncio.sleep(0.25)
+        sub = await host.live_endpoint(camera.id, StreamRole.SUB)
     assert sub.warm  # a wall's first viewer gets a picture at once
 
     viewer = WhepViewer()

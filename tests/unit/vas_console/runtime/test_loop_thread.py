@@ -43,9 +43,10 @@ def test_errors_propagate_to_the_caller(worker: LoopThread) -> None:
 
 
 def test_cancelling_the_caller_cancels_the_worker_coroutine(worker: LoopThread) -> None:
-    cancelled = threading.Event()
+    started, cancelled = threading.Event(), threading.Event()
 
     async def slow() -> None:
+        started.set()
         try:
             await asyncio.sleep(30)
         except asyncio.CancelledError:
@@ -54,7 +55,8 @@ def test_cancelling_the_caller_cancels_the_worker_coroutine(worker: LoopThread) 
 
     async def gui_side() -> None:
         task = asyncio.ensure_future(worker.call(slow()))
-        await asyncio.sleep(0.05)
+        # cancelled before the worker ran it, the coroutine would never start (nor see a cancellation)
+        assert await asyncio.to_thread(started.wait, 5)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
