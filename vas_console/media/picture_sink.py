@@ -51,7 +51,7 @@ class PictureSink:
         self._received: deque[float] = deque()
         self._next_probe = 0.0
         self._notify: Callable[[], None] | None = None
-        # the next picture is an attempt's first: stored however far behind
+        # the next picture is the session's first: stored however far behind
         self._first_wanted = False
         # the last stored picture was such a first one, stored far behind (a burst's keyframe): stale
         self._stale_stored = False
@@ -71,12 +71,13 @@ class PictureSink:
     def notify_next(self, callback: Callable[[], None]) -> None:
         """Call `callback` (on the decode thread) once a stored picture has caught up, once.
 
-        Caught up: fewer newer frames waited behind it than the slot holds. The first picture after this
-        call is stored even when it has not (see `on_picture`); the callback waits for one that has.
+        Caught up: fewer newer frames waited behind it than the slot holds. The session's first picture
+        is stored even when it has not (see `on_picture`); the callback waits for one that has.
         """
         with self._lock:
             self._notify = callback
-            self._first_wanted = True
+            # a reconnect's keyframe may be older than the picture on the tile: it waits to catch up
+            self._first_wanted = self.sequence == 0
 
     def on_picture(self, frame: VideoFrame, waiting: int) -> None:
         """Store `frame` scaled, unless `waiting` (newer encoded frames) fill the slot's depth anyway.
@@ -84,14 +85,16 @@ class PictureSink:
         Skipping only then keeps a decode thread that catches up after a short wait from losing a picture
         that would still be shown (the slot keeps it for the next paint tick).
 
-        An attempt's first picture is stored even with frames behind it. A new viewer's GOP cache arrives
-        as a burst of up to a GOP, and on a restored wall the decode pool works through 16 such bursts in
-        turns: skipping to each burst's end held every tile's first picture until nearly all bursts were
-        decoded (the last tile 0.8 s after its frames came). The keyframe's picture shows the camera at
-        once, on a tile still marked connecting; the attempt is told (LIVE) only once a picture has
-        caught up, so a session started beside a shown one (a stream switch) replaces it with a current
-        picture, never with the burst's old keyframe: the picture stored after that keyframe replaces it
-        in the slot if nobody took it yet.
+        The session's first picture is stored even with frames behind it. A new viewer's GOP cache
+        arrives as a burst of up to a GOP, and on a restored wall the decode pool works through 16 such
+        bursts in turns: skipping to each burst's end held every tile's first picture until nearly all
+        bursts were decoded (the last tile 0.8 s after its frames came). The keyframe's picture shows the
+        camera at once, on a tile still marked connecting; the attempt is told (LIVE) only once a picture
+        has caught up, so a session started beside a shown one (a stream switch) replaces it with a
+        current picture, never with the burst's old keyframe: the picture stored after that keyframe
+        replaces it in the slot if nobody took it yet. A reconnect's first picture is not stored early:
+        the tile still shows the session's last picture, and the cached keyframe may be up to a GOP older
+        than that (the video would step back in time).
         """
         behind = waiting >= self.slot.depth
         with self._lock:

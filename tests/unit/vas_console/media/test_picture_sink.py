@@ -98,16 +98,12 @@ def test_notify_next_is_called_once_after_the_next_stored_picture() -> None:
     assert calls == [1]
 
 
-def test_an_attempts_first_picture_is_stored_with_a_gop_burst_behind_it_and_live_waits_to_catch_up() -> (
+def test_a_sessions_first_picture_is_stored_with_a_gop_burst_behind_it_and_live_waits_to_catch_up() -> (
     None
 ):
     sink = PictureSink((320, 180))
     calls: list[int] = []
-    sink.on_picture(_gradient(index=0), waiting=0)  # an earlier attempt's picture
-    sink.slot.take()
-    sink.notify_next(
-        lambda: calls.append(sink.sequence)
-    )  # a reconnect: its GOP cache arrives at once
+    sink.notify_next(lambda: calls.append(sink.sequence))  # its GOP cache arrives at once
 
     sink.on_picture(_gradient(index=1), waiting=48)
     first = sink.slot.take()  # painted at the next tick, under "connecting"
@@ -117,10 +113,48 @@ def test_an_attempts_first_picture_is_stored_with_a_gop_burst_behind_it_and_live
 
     assert first is not None
     assert first.media_time_s == pytest.approx(0.04)  # the burst's keyframe
-    assert calls == [3]  # live at the first picture one frame behind (index 48)
+    assert calls == [2]  # live at the first picture one frame behind (index 48)
     assert sink.skipped == 46  # the rest of the burst until one behind
     shown = [sink.slot.take() for _ in range(3)]
     assert [f.media_time_s for f in shown if f is not None] == pytest.approx([1.92, 1.96])
+
+
+def test_a_reconnects_burst_is_skipped_until_caught_up_so_the_tile_never_steps_back_in_time() -> (
+    None
+):
+    sink = PictureSink((320, 180))
+    calls: list[int] = []
+    # the picture on the tile when the attempt failed
+    sink.on_picture(_gradient(index=60), waiting=0)
+    assert sink.slot.take() is not None
+    sink.notify_next(lambda: calls.append(sink.sequence))  # the reconnect: the GOP cache at once
+
+    shown: list[float] = []
+    for index, waiting in zip(range(10, 60), range(49, -1, -1), strict=True):
+        sink.on_picture(_gradient(index=index), waiting=waiting)
+        picture = sink.slot.take()  # a paint tick after each: whatever is stored is seen
+        shown += [] if picture is None else [picture.media_time_s]
+
+    assert shown == pytest.approx([2.32, 2.36])
+    assert calls == [2]
+    # the cached keyframe among them: 0.4 s, older than the 2.4 s on the tile
+    assert sink.skipped == 48
+
+
+def test_a_stale_keyframe_left_by_a_failed_first_attempt_gives_way_to_the_reconnects_first_picture() -> (
+    None
+):
+    sink = PictureSink((320, 180))
+    calls: list[int] = []
+    sink.notify_next(lambda: calls.append(sink.sequence))
+    sink.on_picture(_gradient(index=0), waiting=30)  # the keyframe, stored; then the attempt fails
+    sink.notify_next(lambda: calls.append(sink.sequence))  # the reconnect, before any paint tick
+    sink.on_picture(_gradient(index=40), waiting=5)  # behind: skipped, the keyframe stays
+    sink.on_picture(_gradient(index=45), waiting=0)  # caught up: replaces the stale keyframe
+
+    shown = [sink.slot.take() for _ in range(2)]
+    assert [f.media_time_s for f in shown if f is not None] == pytest.approx([1.8])
+    assert calls == [2]
 
 
 def test_the_caught_up_picture_replaces_a_stale_one_still_waiting_so_a_switch_never_shows_the_old_keyframe() -> (
