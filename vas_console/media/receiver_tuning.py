@@ -48,6 +48,10 @@ _ESTIMATOR_ATTRIBUTE: Final = "_RTCRtpReceiver__remote_bitrate_estimator"
 _ESTIMATOR_FACTORY: Final = "RemoteBitrateEstimator"
 #: what `MarkerJitterBuffer` reads of aiortc's buffer
 _BUFFER_PARTS: Final = ("capacity", "remove", "_origin", "_packets", "_remove_frame")
+#: where aiortc's receiver leaves a packet's depacketized payload for its buffer
+_PAYLOAD_ATTRIBUTE: Final = "_data"
+
+_MARKER_TUNING: Final = "frames at their marker (each picture waits one frame interval longer)"
 
 logger = logging.getLogger(__name__)
 #: the tunings this aiortc had no room for, each warned about once
@@ -59,13 +63,26 @@ _WITHOUT_ESTIMATOR: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 
 class MarkerJitterBuffer(JitterBuffer):
-    """A video jitter buffer that releases a frame at its marked last packet."""
+    """A video jitter buffer that releases a frame at its marked last packet.
+
+    If a packet has no payload where aiortc 1.x leaves it, the buffer goes on as aiortc's own (frames at
+    the next one's first packet) and the log says so once.
+    """
+
+    _by_marker = True
 
     def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
         frame = super()._remove_frame(sequence_number)  # a frame closed by the next one's packet
-        if frame is not None:
+        if frame is not None or not self._by_marker:
             return frame
-        return self._remove_marked_frame()
+        try:
+            return self._remove_marked_frame()
+        except (
+            AttributeError
+        ) as error:  # nothing removed yet: aiortc's rules go on with every packet
+            self._by_marker = False
+            _leave_out(_MARKER_TUNING, f"a received packet has no payload where expected ({error})")
+            return None
 
     def _remove_marked_frame(self) -> JitterFrame | None:
         """The oldest frame, if its packets are contiguous from the origin up to a marked one."""
@@ -82,7 +99,7 @@ class MarkerJitterBuffer(JitterBuffer):
                 timestamp = packet.timestamp
             elif packet.timestamp != timestamp:
                 return None  # handled by aiortc's path above
-            parts.append(packet._data)  # type: ignore[attr-defined]  # set by the receiver
+            parts.append(getattr(packet, _PAYLOAD_ATTRIBUTE))  # set by the receiver
             if packet.marker:
                 self.remove(count + 1)
                 return JitterFrame(data=b"".join(parts), timestamp=timestamp)
@@ -121,7 +138,7 @@ def _tune(receiver: RTCRtpReceiver, *, strict: bool) -> None:
     if not isinstance(current, JitterBuffer) or not all(hasattr(current, p) for p in _BUFFER_PARTS):
         _fail_or_leave_out(
             strict,
-            "frames at their marker (each picture waits one frame interval longer)",
+            _MARKER_TUNING,
             "aiortc's RTCRtpReceiver has no jitter buffer where one was expected",
         )
     elif not isinstance(current, MarkerJitterBuffer):
@@ -158,8 +175,8 @@ class _OptionalEstimator:
     def __init__(self, build: Callable[[], Any]) -> None:
         self.build = build
 
-    def __call__(self) -> Any:
-        return None if _WITHOUT_ESTIMATOR.get() else self.build()
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return None if _WITHOUT_ESTIMATOR.get() else self.build(*args, **kwargs)
 
 
 def _install_optional_estimator() -> None:

@@ -96,6 +96,31 @@ def test_consecutive_frames_each_go_at_their_own_marker_across_the_sequence_wrap
     ]
 
 
+def test_packets_without_the_expected_payload_attribute_fall_back_to_aiortcs_rule_with_one_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # as if aiortc's receiver left the payload under another name (its own buffer reading that one)
+    monkeypatch.setattr(receiver_tuning, "_PAYLOAD_ATTRIBUTE", "_payload")
+    monkeypatch.setattr(receiver_tuning, "_left_out", set())
+    buffer = MarkerJitterBuffer(capacity=128, is_video=True)
+
+    with caplog.at_level(logging.WARNING, logger=receiver_tuning.__name__):
+        released = _frames_of(
+            buffer,
+            [
+                _packet(1, 1, last=True),
+                _packet(2, 2, last=True),
+                _packet(3, 3, last=False),
+                _packet(4, 3, last=True),
+                _packet(5, 4, last=True),
+            ],
+        )
+
+    # each frame at the first packet of the next, as aiortc ships it
+    assert released == [None, (1, b"f1s1;"), (2, b"f2s2;"), None, (3, b"f3s3;f3s4;")]
+    assert ["frames at their marker" in r.getMessage() for r in caplog.records] == [True]
+
+
 def test_a_tuned_video_receiver_has_the_marker_buffer_and_no_bitrate_estimator() -> None:
     receiver = RTCRtpReceiver("video", transport=_NoTransport())  # type: ignore[arg-type]
     assert receiver._RTCRtpReceiver__remote_bitrate_estimator is not None  # type: ignore[attr-defined]
