@@ -446,6 +446,25 @@ def test_a_layout_change_chooses_the_stream_afresh_and_a_resize_keeps_the_hyster
     assert wall.feeds.stream_of(tile) is StreamRole.MAIN
 
 
+def test_a_layout_changed_while_the_wall_is_hidden_chooses_afresh_once_it_is_shown(
+    qtbot: QtBot, wall: LiveWall, cameras: list[Camera], sessions: FakeSessionFactory
+) -> None:
+    in_band = _3x3_just_under_the_sub_stream(qtbot, wall)
+    wall.set_layout(LayoutKind.GRID_2X2)
+    drop_camera(wall.tiles[0], cameras[0].id)
+    wait_live(qtbot, wall.tiles[0])
+    assert wall.feeds.stream_of(wall.tiles[0]) is StreamRole.MAIN
+
+    wall.hide()  # the operator is on another tab
+    wall.set_layout(LayoutKind.GRID_3X3)
+    qtbot.wait(3 * REFIT_DELAY_MS)
+    wall.show()
+    wall.resize(in_band)
+
+    tile = wall.tiles[0]
+    qtbot.waitUntil(lambda: wall.feeds.stream_of(tile) is StreamRole.SUB)
+
+
 def test_a_tile_maximised_and_back_goes_back_to_its_sub_stream_however_close_to_the_threshold(
     qtbot: QtBot, wall: LiveWall, cameras: list[Camera], sessions: FakeSessionFactory
 ) -> None:

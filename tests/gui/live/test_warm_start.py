@@ -56,7 +56,7 @@ def test_the_bridge_stays_on_screen_while_the_tiles_own_stream_is_offline_and_ha
 ) -> None:
     _warm(fake_backend, cameras[1], StreamRole.MAIN)
     sessions.initial[whep_url(cameras[1].id, StreamRole.SUB)] = LiveStatus(
-        LiveState.OFFLINE, "recorder refused: 503"
+        LiveState.OFFLINE, "recorder refused: 503", retry_in_s=3.0
     )
     wall.set_layout(LayoutKind.GRID_4X4)
     tile = wall.tiles[2]
@@ -75,6 +75,33 @@ def test_the_bridge_stays_on_screen_while_the_tiles_own_stream_is_offline_and_ha
 
     qtbot.waitUntil(lambda: wall.feeds.stream_of(tile) is StreamRole.SUB)
     qtbot.waitUntil(lambda: bridge.closed)
+
+
+def test_a_tiles_own_stream_offline_for_good_is_closed_and_the_bridge_stays(
+    qtbot: QtBot,
+    wall: LiveWall,
+    fake_backend: FakeBackend,
+    cameras: list[Camera],
+    sessions: FakeSessionFactory,
+) -> None:
+    _warm(fake_backend, cameras[1], StreamRole.MAIN)
+    # no retry scheduled: the session gave up (its HTTP client could not be made)
+    sessions.initial[whep_url(cameras[1].id, StreamRole.SUB)] = LiveStatus(
+        LiveState.OFFLINE, "internal error (see the log)"
+    )
+    wall.set_layout(LayoutKind.GRID_4X4)
+    tile = wall.tiles[2]
+    drop_camera(tile, cameras[1].id)
+
+    wait_live(qtbot, tile)
+    qtbot.waitUntil(lambda: len(sessions.sessions) == 2 and sessions.sessions[1].started)
+    bridge, own = sessions.sessions
+    # not kept as pending forever, waiting for a retry that is never due
+    qtbot.waitUntil(lambda: own.closed)
+    assert not bridge.closed
+    assert wall.feeds.stream_of(tile) is StreamRole.MAIN
+    assert tile.status is not None
+    assert tile.status.state is LiveState.LIVE
 
 
 def test_a_tile_just_under_the_sub_streams_size_leaves_the_bridge_too(

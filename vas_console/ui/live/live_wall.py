@@ -368,10 +368,12 @@ class LiveWall(QWidget):
         self.set_wall_mode(False)
 
     def _on_refit_timer_timeout(self) -> None:
+        shown = [tile for tile in self.grid.tiles if tile.isVisible()]
+        if not shown:
+            return  # the wall is hidden (another tab): the choice waits for its tiles' real sizes
         afresh, self._choose_afresh = self._choose_afresh, False
-        for tile in self.grid.tiles:
-            if tile.isVisible():
-                self.feeds.refit(tile, afresh=afresh)
+        for tile in shown:
+            self.feeds.refit(tile, afresh=afresh)
 
     def _on_toolbar_save_requested(self) -> None:
         prompts.ask_text(self, "Save layout", "Name of this layout:", self._on_save_name_accepted)

@@ -335,9 +335,10 @@ class TileFeeds(QObject):
         # keeps its picture meanwhile
         if status.state in (LiveState.CONNECTING, LiveState.RECONNECTING, LiveState.CLOSED):
             return
-        if status.state is LiveState.OFFLINE and feed.bridging:
+        if status.state is LiveState.OFFLINE and feed.bridging and status.retry_in_s is not None:
             # the tile's own stream is unavailable for now: it keeps retrying in the background and
-            # takes over when it comes back; the tile stays on the warm stream meanwhile
+            # takes over when it comes back; the tile stays on the warm stream meanwhile (a session
+            # offline for good, with no retry scheduled, is closed below and the bridge stays)
             logger.info("Tile %d: %s stream offline (%s); staying on the %s stream", run.tile.index,
                         run.stream, status.reason, feed.active.stream if feed.active else "?")  # fmt: skip
             return

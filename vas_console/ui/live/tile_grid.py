@@ -23,7 +23,8 @@ class TileGrid(QWidget):
     painted and flushed in one pass instead of one pass per tile.
 
     Signals:
-        tiles_resized(): the tiles were placed anew (a resize, a layout change, a maximised tile).
+        tiles_resized(): the tiles were placed anew (a resize, a layout change, a maximised tile) or the
+            grid was shown again.
     """
 
     tiles_resized = Signal()
@@ -95,6 +96,7 @@ class TileGrid(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._clock.start()
+        self.tiles_resized.emit()  # placed while hidden (a layout changed on another tab): fit them now
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)

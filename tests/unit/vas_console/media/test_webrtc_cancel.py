@@ -88,3 +88,30 @@ async def test_a_session_closed_while_its_http_client_is_being_made_leaves_no_cl
     assert session._http is None
     assert statuses[-1].state is LiveState.CLOSED
     assert session.attempts == 0  # no offer was ever sent
+
+
+async def test_a_session_without_an_http_client_is_offline_for_good_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def unreadable_bundle() -> ssl.SSLContext:
+        raise OSError("certifi's cacert.pem: permission denied")
+
+    monkeypatch.setattr(whep_http, "_context", None)
+    monkeypatch.setattr(whep_http, "tls_context", unreadable_bundle)
+    statuses: list[LiveStatus] = []
+    session = WhepSession(
+        "http://admin:secret@127.0.0.1:9/whep/1/sub", (320, 180), statuses.append, bearer_token="t"
+    )
+    await session.start()
+    for _ in range(100):
+        if statuses:
+            break
+        await asyncio.sleep(0.01)
+    await session.close()
+
+    offline = statuses[0]
+    assert (offline.state, offline.reason) == (LiveState.OFFLINE, "internal error (see the log)")
+    assert offline.retry_in_s is None  # nothing is scheduled: the tile feeds treat it as final
+    assert session.attempts == 0
+    assert "permission denied" in caplog.text
+    assert "secret" not in caplog.text  # the URL in the log is redacted
