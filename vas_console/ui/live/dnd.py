@@ -1,10 +1,18 @@
-"""Dragging cameras onto the live wall: the MIME type and its payload (a camera id in ASCII)."""
+"""Dragging cameras onto the live wall, and tiles within it: the MIME types and their payloads (ASCII).
+
+A camera (from the camera tree, or a tile's) is `CAMERA_MIME` with its id. A tile dragged onto another
+tile of the same wall also carries `TILE_MIME` with the console's process id and the tile's index: the
+wall swaps the two tiles. In another console (another process) the same drag is a plain camera drop.
+"""
 
 from __future__ import annotations
+
+import os
 
 from PySide6.QtCore import QMimeData
 
 CAMERA_MIME = "application/x-vas-camera-id"
+TILE_MIME = "application/x-vas-wall-tile"
 
 
 def camera_mime_data(camera_id: int) -> QMimeData:
@@ -14,9 +22,27 @@ def camera_mime_data(camera_id: int) -> QMimeData:
     return data
 
 
+def tile_mime_data(camera_id: int, index: int) -> QMimeData:
+    """MIME data for tile `index` showing `camera_id`, dragged within this console's wall."""
+    data = camera_mime_data(camera_id)
+    data.setData(TILE_MIME, f"{os.getpid()}:{index}".encode("ascii"))
+    return data
+
+
 def camera_id_from(data: QMimeData) -> int | None:
     """The camera id in `data`, or None when it carries none."""
     if not data.hasFormat(CAMERA_MIME):
         return None
     raw = bytes(data.data(CAMERA_MIME).data()).decode("ascii", errors="replace").strip()
     return int(raw) if raw.isdigit() else None
+
+
+def tile_index_from(data: QMimeData) -> int | None:
+    """The index of the tile `data` was dragged from, if it came from this console's wall."""
+    if not data.hasFormat(TILE_MIME):
+        return None
+    raw = bytes(data.data(TILE_MIME).data()).decode("ascii", errors="replace").strip()
+    pid, _, index = raw.partition(":")
+    if pid != str(os.getpid()) or not index.isdigit():
+        return None
+    return int(index)

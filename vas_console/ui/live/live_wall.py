@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QDrag, QKeySequence
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from backend_embed.api import (
@@ -30,6 +30,7 @@ from vas_console.runtime.loop_thread import LoopThread
 from vas_console.ui import prompts
 from vas_console.ui.aio import TaskKeeper, async_slot
 from vas_console.ui.event_relay import EventRelay
+from vas_console.ui.live.dnd import tile_mime_data
 from vas_console.ui.live.tile_controls import BACK_S, TimePicker
 from vas_console.ui.live.tile_evidence import TileEvidence
 from vas_console.ui.live.tile_feeds import TileFeeds
@@ -224,6 +225,28 @@ class LiveWall(QWidget):
         """Empty tile `index` and close its session."""
         self._on_tile_clear_requested(index)
 
+    def swap_tiles(self, source: int, target: int) -> None:
+        """Exchange two tiles' cameras (a tile dragged onto another); live video goes with its camera,
+        without reconnecting. A tile playing recorded video goes back to live."""
+        tiles = self.grid.tiles
+        if source == target or not (0 <= source < len(tiles) and 0 <= target < len(tiles)):
+            return
+        cameras = self._state.cameras
+        moved = {source: cameras[target], target: cameras[source]}
+        if self.playback is not None:
+            for index in moved:
+                self.playback.close(tiles[index])
+        self.feeds.swap(tiles[source], tiles[target])
+        for index, camera_id in moved.items():
+            if camera_id is not None and self.feeds.camera_of(tiles[index]) is None:
+                self._start_tile(tiles[index], camera_id)  # it showed recorded video: live again
+        self._choose_afresh = True  # a spotlight's large and small tiles swapped sizes
+        self._refit_timer.start()
+        state = self._state
+        for index, camera_id in moved.items():
+            state = state.with_camera(index, camera_id)
+        self._set_state(state)
+
     def toggle_maximised(self, index: int) -> None:
         """Show tile `index` over the whole wall, or go back to the grid if it already is."""
         maximised = None if self._state.maximised == index else index
@@ -318,6 +341,8 @@ class LiveWall(QWidget):
         for tile in tiles:
             tile.double_clicked.connect(self.toggle_maximised)
             tile.camera_dropped.connect(self._on_tile_camera_dropped)
+            tile.tile_dropped.connect(self.swap_tiles)
+            tile.drag_started.connect(self._on_tile_drag_started)
             tile.clear_requested.connect(self._on_tile_clear_requested)
             tile.back_requested.connect(self.back)
             tile.pick_requested.connect(self.pick_time)
@@ -359,6 +384,16 @@ class LiveWall(QWidget):
             return
         self._start_tile(tiles[index], camera.id)
         self._set_state(self._state.with_camera(index, camera.id))
+
+    def _on_tile_drag_started(self, index: int) -> None:
+        tiles, camera_id = self.grid.tiles, self._camera_at(index)
+        if camera_id is None or index >= len(tiles):
+            return
+        drag = QDrag(tiles[index])
+        drag.setMimeData(tile_mime_data(camera_id, index))
+        picture = tiles[index].grab()
+        drag.setPixmap(picture.scaledToWidth(min(240, picture.width())))
+        drag.exec(Qt.DropAction.MoveAction)  # a nested event loop until the drop (Qt's way)
 
     def _on_tile_clear_requested(self, index: int) -> None:
         self._start_tile(self.grid.tiles[index], None)

@@ -199,18 +199,31 @@ class TileFeeds(QObject):
         feed = self._feeds.pop(old, None)
         if feed is None:
             return
-        self._feeds[new] = feed
+        self._hand(feed, new, old.status)
+        old.set_feed(None)
+
+    def swap(self, a: VideoTile, b: VideoTile) -> None:
+        """Exchange two tiles' cameras and sessions (a tile dragged onto another); either may be empty."""
+        feed_a, feed_b = self._feeds.pop(a, None), self._feeds.pop(b, None)
+        status_a, status_b = a.status, b.status
+        for feed, tile, status in ((feed_a, b, status_a), (feed_b, a, status_b)):
+            if feed is None:
+                tile.set_feed(None)
+                tile.set_camera(None)
+            else:
+                self._hand(feed, tile, status)
+
+    def _hand(self, feed: _Feed, tile: VideoTile, status: LiveStatus | None) -> None:
+        self._feeds[tile] = feed
         for run in (feed.active, feed.pending):
             if run is not None:
-                run.tile = new
-        new.set_camera(feed.camera.name)
-        status = old.status
+                run.tile = tile
+        tile.set_camera(feed.camera.name)
         if status is not None:
-            new.set_status(status)
+            tile.set_status(status)
         if feed.active is not None:
-            new.set_feed(feed.active.session.slot, feed.active.session.stats)
-            new.set_stream(feed.active.stream.value)
-        old.set_feed(None)
+            tile.set_feed(feed.active.session.slot, feed.active.session.stats)
+            tile.set_stream(feed.active.stream.value)
 
     def refit(self, tile: VideoTile, *, afresh: bool = False) -> None:
         """The tile changed size: rescale its frames and switch streams if the size crossed the threshold.

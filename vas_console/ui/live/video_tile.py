@@ -7,7 +7,7 @@ import math
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -25,12 +25,12 @@ from PySide6.QtGui import (
     QPen,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from vas_console.media.frames import LatestFrameSlot
 from vas_console.media.live import LiveFrame, LiveState, LiveStats, LiveStatus, fit_size
 from vas_console.ui import theme
-from vas_console.ui.live.dnd import camera_id_from
+from vas_console.ui.live.dnd import camera_id_from, tile_index_from
 from vas_console.ui.live.tile_controls import TileButtons
 from vas_console.ui.live.tile_menu import install_tile_actions, show_tile_menu
 from vas_console.ui.live.tile_paint import paint_state_box
@@ -69,6 +69,8 @@ class VideoTile(QWidget):
     Signals:
         double_clicked(int): the tile (its index) was double-clicked: maximise it, or go back.
         camera_dropped(int, int): a camera (id) was dropped onto the tile (index).
+        drag_started(int): the operator started dragging the tile's camera (index): the wall runs the drag.
+        tile_dropped(int, int): another tile of the wall (its index) was dropped onto this one (index).
         clear_requested(int): the operator asked to empty the tile.
         back_requested(int), pick_requested(int): play the tile's recordings from 30 s ago / a picked time.
         live_requested(int): leave recorded video, back to live.
@@ -81,6 +83,8 @@ class VideoTile(QWidget):
 
     double_clicked = Signal(int)
     camera_dropped = Signal(int, int)
+    drag_started = Signal(int)
+    tile_dropped = Signal(int, int)
     clear_requested = Signal(int)
     back_requested = Signal(int)
     pick_requested = Signal(int)
@@ -105,6 +109,7 @@ class VideoTile(QWidget):
         self._image: QImage | None = None
         self._hovered = False
         self._drop_target = False
+        self._press_at: QPoint | None = None  # where a left press began that may become a drag
         self._shown_text = ""
         self._next_hover_refresh = 0.0
         self.painted_frames = 0
@@ -378,6 +383,25 @@ class VideoTile(QWidget):
         self.update()
         super().leaveEvent(event)
 
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press_at = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        start = self._press_at
+        if start is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            moved = (event.position().toPoint() - start).manhattanLength()
+            if moved >= QApplication.startDragDistance() and self._camera_name is not None:
+                self._press_at = None
+                self.drag_started.emit(self.index)
+                return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._press_at = None
+        super().mouseReleaseEvent(event)
+
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.double_clicked.emit(self.index)
@@ -397,8 +421,9 @@ class VideoTile(QWidget):
         super().focusOutEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if camera_id_from(event.mimeData()) is None:
-            event.ignore()
+        data = event.mimeData()
+        if camera_id_from(data) is None or tile_index_from(data) == self.index:
+            event.ignore()  # nothing to show, or the tile dragged over itself
             return
         event.acceptProposedAction()
         self._drop_target = True
@@ -416,7 +441,11 @@ class VideoTile(QWidget):
             return
         event.acceptProposedAction()
         self.update()
-        self.camera_dropped.emit(self.index, camera_id)
+        source = tile_index_from(event.mimeData())
+        if source is None:
+            self.camera_dropped.emit(self.index, camera_id)
+        elif source != self.index:
+            self.tile_dropped.emit(source, self.index)
 
 
 def _inside(rect: QRectF) -> QRect:
