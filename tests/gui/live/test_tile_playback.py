@@ -284,3 +284,25 @@ def test_hover_shows_the_buttons_and_the_menu_offers_the_actions(
     assert tile.recorded
     qtbot.waitUntil(lambda: bool(fake_backend.calls_to("playback_source")))
     assert abs(requested_ms(fake_backend) - asked) < 1000
+
+
+def test_a_tile_playing_recorded_video_swapped_with_another_goes_back_to_live(
+    qtbot: QtBot,
+    wall: LiveWall,
+    sessions: FakeSessionFactory,
+    players: FakePlayerFactory,
+    recorded: list[Camera],
+) -> None:
+    go_back(qtbot, wall, wall.tiles[0])
+    qtbot.waitUntil(lambda: not session_of(sessions, recorded[0]))
+    (moving,) = session_of(sessions, recorded[1])
+
+    wall.swap_tiles(0, 1)
+
+    assert not wall.tiles[0].recorded
+    assert all(p.closed for p in players.players)
+    assert wall.state.cameras[:2] == (recorded[1].id, recorded[0].id)
+    assert wall.feeds.camera_of(wall.tiles[0]) == recorded[1]
+    assert session_of(sessions, recorded[1]) == [moving], "the live tile's session moved along"
+    qtbot.waitUntil(lambda: len(session_of(sessions, recorded[0])) == 1)  # live again, on tile 1
+    assert wall.feeds.camera_of(wall.tiles[1]) == recorded[0]

@@ -224,6 +224,8 @@ class TileFeeds(QObject):
         if feed.active is not None:
             tile.set_feed(feed.active.session.slot, feed.active.session.stats)
             tile.set_stream(feed.active.stream.value)
+        else:  # still connecting: nothing of what the tile showed before may stay
+            tile.set_feed(None)
 
     def refit(self, tile: VideoTile, *, afresh: bool = False) -> None:
         """The tile changed size: rescale its frames and switch streams if the size crossed the threshold.
