@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from backend_embed.api import Camera, CameraStatus
 from vas_console.ui import theme
-from vas_console.ui.live.dnd import CAMERA_MIME, camera_mime_data
+from vas_console.ui.live.dnd import CAMERA_MIME, CAMERAS_MIME, camera_mime_data, cameras_mime_data
 from vas_console.ui.recording_state import PROBLEMS, recording_badge
 from vas_console.ui.roster import UNGROUPED, CameraRoster, camera_tooltip, status_detail
 
@@ -73,7 +73,8 @@ class CameraTreeModel(QStandardItemModel):
     the other: a camera can be online and yet not recording.
 
     `sync()` updates rows in place, so expansion and selection survive status changes and edits.
-    Camera rows can be dragged (onto the live wall) as `CAMERA_MIME`; group rows cannot.
+    Camera rows can be dragged (onto the live wall) as `CAMERA_MIME`; group rows drag their cameras, in
+    the tree's order, as `CAMERAS_MIME` (a group without cameras does not drag).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -99,14 +100,22 @@ class CameraTreeModel(QStandardItemModel):
             self._take_camera(camera_id)
 
     def mimeTypes(self) -> list[str]:
-        return [CAMERA_MIME]
+        return [CAMERA_MIME, CAMERAS_MIME]
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         for index in indexes:
-            camera_id = index.siblingAtColumn(0).data(CAMERA_ID_ROLE)
+            first = index.siblingAtColumn(0)
+            camera_id = first.data(CAMERA_ID_ROLE)
             if camera_id is not None:
                 return camera_mime_data(int(camera_id))
+            if first.data(GROUP_KEY_ROLE) is not None:
+                return cameras_mime_data(self._cameras_under(first))
         return QMimeData()
+
+    def _cameras_under(self, folder: QModelIndex) -> list[int]:
+        """The ids of a folder's cameras, sorted as the tree shows them (by name)."""
+        rows = [self.index(row, 0, folder) for row in range(self.rowCount(folder))]
+        return [int(r.data(CAMERA_ID_ROLE)) for r in sorted(rows, key=lambda r: r.data(SORT_ROLE))]
 
     def camera_row(self, camera_id: int) -> QModelIndex:
         """The index of a camera's first column (invalid when unknown)."""
@@ -132,12 +141,12 @@ class CameraTreeModel(QStandardItemModel):
         items = self._groups.get(key)
         if items is None:
             items = self._groups[key] = _row()
-            for item in items:
-                item.setDragEnabled(False)
             items[0].setIcon(_folder_icon())
             items[0].setData(key, GROUP_KEY_ROLE)
             self.appendRow(items)
         members = roster.cameras_in(None if key == UNGROUPED_KEY else key)
+        for item in items:
+            item.setDragEnabled(bool(members))  # a group drags its cameras; an empty one nothing
         counts = roster.counts(members)
         recording = roster.recording_counts(members)
         items[0].setText(name)

@@ -1,4 +1,5 @@
-"""Rearranging the wall: a tile dragged onto another swaps their cameras, live video and all."""
+"""Rearranging the wall: a tile dragged onto another swaps their cameras, live video and all; a group
+dropped onto a tile fills the tiles from there on."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from tests.gui.live.conftest import whep_url
 from tests.gui.live.test_live_wall import drop_camera, send_drop, wait_live
 from tests.helpers.live_fakes import FakeSessionFactory, solid_frame
 from vas_console.core.layouts import LayoutKind, LayoutStore
-from vas_console.ui.live.dnd import TILE_MIME, camera_id_from, tile_index_from, tile_mime_data
+from vas_console.ui.live.dnd import (
+    TILE_MIME,
+    camera_id_from,
+    cameras_mime_data,
+    tile_index_from,
+    tile_mime_data,
+)
 from vas_console.ui.live.live_wall import LiveWall
 from vas_console.ui.live.video_tile import VideoTile
 
@@ -153,3 +160,42 @@ def test_a_tiles_drag_from_another_console_is_a_plain_camera_drop() -> None:
     data.setData(TILE_MIME, f"{os.getpid() + 1}:2".encode("ascii"))
 
     assert (camera_id_from(data), tile_index_from(data)) == (7, None)
+
+
+def test_a_group_dropped_on_a_tile_fills_the_tiles_from_there_on_and_leaves_out_the_rest(
+    qtbot: QtBot,
+    wall: LiveWall,
+    cameras: list[Camera],
+    sessions: FakeSessionFactory,
+    layout_store: LayoutStore,
+) -> None:
+    wall.set_layout(LayoutKind.GRID_2X2)
+    drop_camera(wall.tiles[0], cameras[2].id)
+    drop_camera(wall.tiles[2], cameras[2].id)
+    wait_live(qtbot, wall.tiles[0])
+    group = [cameras[0].id, cameras[1].id, cameras[2].id]
+
+    assert send_drop(wall.tiles[2], cameras_mime_data(group)).isAccepted()
+
+    expected = (cameras[2].id, None, cameras[0].id, cameras[1].id)
+    qtbot.waitUntil(lambda: wall.state.cameras == expected)
+    for index in (2, 3):
+        wait_live(qtbot, wall.tiles[index])
+    names = [t.camera_name for t in wall.tiles]
+    assert names == [cameras[2].name, None, cameras[0].name, cameras[1].name]
+    # tile 0 kept its session, tile 2's was replaced; the third camera found no tile
+    shown = sorted(s.url.split("/whep/")[1].split("/")[0] for s in sessions.open())
+    assert shown == sorted(str(c.id) for c in (cameras[2], cameras[0], cameras[1]))
+    qtbot.waitUntil(lambda: layout_store.current().cameras == expected)
+
+
+def test_a_group_with_a_camera_removed_meanwhile_places_the_others(
+    qtbot: QtBot, wall: LiveWall, cameras: list[Camera]
+) -> None:
+    wall.set_layout(LayoutKind.GRID_2X2)
+    drop = cameras_mime_data([cameras[0].id, 999, cameras[1].id])  # 999: removed by another console
+
+    assert send_drop(wall.tiles[0], drop).isAccepted()
+
+    expected = (cameras[0].id, None, cameras[1].id, None)
+    qtbot.waitUntil(lambda: wall.state.cameras == expected)

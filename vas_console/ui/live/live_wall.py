@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from backend_embed.api import (
     Camera,
     CameraRemoved,
     CamerasChanged,
+    NotFoundError,
     Unsubscribe,
 )
 from vas_console.core.layouts import LayoutKind, LayoutStore, WallState
@@ -342,6 +344,7 @@ class LiveWall(QWidget):
             tile.double_clicked.connect(self.toggle_maximised)
             tile.camera_dropped.connect(self._on_tile_camera_dropped)
             tile.tile_dropped.connect(self.swap_tiles)
+            tile.cameras_dropped.connect(self._on_tile_cameras_dropped)
             tile.drag_started.connect(self._on_tile_drag_started)
             tile.clear_requested.connect(self._on_tile_clear_requested)
             tile.back_requested.connect(self.back)
@@ -384,6 +387,34 @@ class LiveWall(QWidget):
             return
         self._start_tile(tiles[index], camera.id)
         self._set_state(self._state.with_camera(index, camera.id))
+
+    @async_slot
+    async def _on_tile_cameras_dropped(self, index: int, camera_ids: list[int]) -> None:
+        """A group dropped: its cameras fill the tiles from `index` on, in tile order, replacing what
+        they showed; cameras that find no tile are left out (the log says how many)."""
+        wanted = camera_ids[: max(0, len(self.grid.tiles) - index)]
+        missing = [i for i in wanted if i not in self._cameras]
+        found = await asyncio.gather(
+            *(self._backend.get_camera(i) for i in missing), return_exceptions=True
+        )
+        for camera_id, camera in zip(missing, found, strict=True):
+            if isinstance(camera, NotFoundError):
+                logger.info("Camera %d is gone; its tile stays as it was", camera_id)
+            elif isinstance(camera, BaseException):
+                raise camera
+            else:
+                self._cameras[camera.id] = camera
+        tiles, state, placed = self.grid.tiles, self._state, 0
+        for offset, camera_id in enumerate(wanted):
+            if camera_id not in self._cameras or index + offset >= len(tiles):
+                continue
+            self._start_tile(tiles[index + offset], camera_id)
+            state = state.with_camera(index + offset, camera_id)
+            placed += 1
+        if len(camera_ids) > placed:
+            logger.info("%d of %d dropped cameras not placed (no tile left, or gone)",
+                        len(camera_ids) - placed, len(camera_ids))  # fmt: skip
+        self._set_state(state)
 
     def _on_tile_drag_started(self, index: int) -> None:
         tiles, camera_id = self.grid.tiles, self._camera_at(index)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 from vas_console.media.frames import LatestFrameSlot
 from vas_console.media.live import LiveFrame, LiveState, LiveStats, LiveStatus, fit_size
 from vas_console.ui import theme
-from vas_console.ui.live.dnd import camera_id_from, tile_index_from
+from vas_console.ui.live.dnd import camera_id_from, camera_ids_from, tile_index_from
 from vas_console.ui.live.tile_controls import TileButtons
 from vas_console.ui.live.tile_menu import install_tile_actions, show_tile_menu
 from vas_console.ui.live.tile_paint import paint_state_box
@@ -69,6 +69,7 @@ class VideoTile(QWidget):
     Signals:
         double_clicked(int): the tile (its index) was double-clicked: maximise it, or go back.
         camera_dropped(int, int): a camera (id) was dropped onto the tile (index).
+        cameras_dropped(int, list): several cameras (a group's ids, in order) were dropped onto the tile.
         drag_started(int): the operator started dragging the tile's camera (index): the wall runs the drag.
         tile_dropped(int, int): another tile of the wall (its index) was dropped onto this one (index).
         clear_requested(int): the operator asked to empty the tile.
@@ -83,6 +84,7 @@ class VideoTile(QWidget):
 
     double_clicked = Signal(int)
     camera_dropped = Signal(int, int)
+    cameras_dropped = Signal(int, list)
     drag_started = Signal(int)
     tile_dropped = Signal(int, int)
     clear_requested = Signal(int)
@@ -442,10 +444,14 @@ class VideoTile(QWidget):
         event.acceptProposedAction()
         self.update()
         source = tile_index_from(event.mimeData())
-        if source is None:
+        cameras = camera_ids_from(event.mimeData())
+        if source is not None:
+            if source != self.index:
+                self.tile_dropped.emit(source, self.index)
+        elif len(cameras) > 1:
+            self.cameras_dropped.emit(self.index, cameras)
+        else:
             self.camera_dropped.emit(self.index, camera_id)
-        elif source != self.index:
-            self.tile_dropped.emit(source, self.index)
 
 
 def _inside(rect: QRectF) -> QRect:
