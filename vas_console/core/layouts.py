@@ -77,6 +77,27 @@ class GridLayout:
             height=cell.row_span / self.rows,
         )
 
+    def neighbour(self, index: int, dx: int, dy: int) -> int | None:
+        """The tile next to `index` in direction (`dx`, `dy`) (one of them 0, the other -1 or 1), or None
+        at the edge: of the tiles whose centre lies that way, the nearest, a sideways offset counting
+        double (so Right from a spotlight's large tile goes to the small one level with its top)."""
+
+        def centre(i: int) -> tuple[float, float]:
+            rect = self.unit_rect(i)
+            return rect.x + rect.width / 2, rect.y + rect.height / 2
+
+        x, y = centre(index)
+        best: tuple[float, int] | None = None
+        for other in range(self.tile_count):
+            ox, oy = centre(other)
+            along = (ox - x) * dx + (oy - y) * dy
+            if other == index or along <= 1e-9:
+                continue
+            score = along + 2 * abs((ox - x) * dy + (oy - y) * dx)
+            if best is None or score < best[0] - 1e-9:
+                best = (score, other)
+        return None if best is None else best[1]
+
 
 def _uniform(kind: LayoutKind, size: int) -> GridLayout:
     cells = tuple(Cell(row, column) for row in range(size) for column in range(size))

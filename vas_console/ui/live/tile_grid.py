@@ -66,6 +66,8 @@ class TileGrid(QWidget):
         self._layout = LAYOUTS[kind]
         self._maximised = None
         self._tiles = [VideoTile(i, self) for i in range(self._layout.tile_count)]
+        for tile in self._tiles:
+            tile.focus_step.connect(self._on_tile_focus_step)
         self._place()
         for tile in self._tiles:
             tile.show()
@@ -101,6 +103,13 @@ class TileGrid(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self._clock.stop()
+
+    def _on_tile_focus_step(self, index: int, dx: int, dy: int) -> None:
+        if self._maximised is not None:
+            return  # one tile shown: nowhere to go
+        neighbour = self._layout.neighbour(index, dx, dy)
+        if neighbour is not None:
+            self._tiles[neighbour].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_clock_timeout(self) -> None:
         for tile in self._tiles:

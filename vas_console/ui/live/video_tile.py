@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -44,6 +45,13 @@ _HEADER_BACKGROUND = QColor(theme.PANEL)
 _RECORDED_BACKGROUND = QColor("#4a3500")
 RECORDED_BADGE = "RECORDED"
 _MARGIN = 6
+#: arrow keys as steps on the wall (dx, dy)
+_ARROWS = {
+    Qt.Key.Key_Left: (-1, 0),
+    Qt.Key.Key_Right: (1, 0),
+    Qt.Key.Key_Up: (0, -1),
+    Qt.Key.Key_Down: (0, 1),
+}
 _HEADER_PAD = 3
 _STATE_WORDS = {
     LiveState.CONNECTING: ("Connecting", theme.TEXT_DIM),
@@ -67,7 +75,10 @@ class VideoTile(QWidget):
     (connecting, reconnecting in N s, offline: reason).
 
     Signals:
-        double_clicked(int): the tile (its index) was double-clicked: maximise it, or go back.
+        double_clicked(int): the tile (its index) was double-clicked, or Enter pressed on it: maximise it,
+            or go back.
+        focus_step(int, int, int): an arrow key on the tile (index, dx, dy): the next tile that way takes
+            the focus.
         camera_dropped(int, int): a camera (id) was dropped onto the tile (index).
         cameras_dropped(int, list): several cameras (a group's ids, in order) were dropped onto the tile.
         drag_started(int): the operator started dragging the tile's camera (index): the wall runs the drag.
@@ -83,6 +94,7 @@ class VideoTile(QWidget):
     """
 
     double_clicked = Signal(int)
+    focus_step = Signal(int, int, int)
     camera_dropped = Signal(int, int)
     cameras_dropped = Signal(int, list)
     drag_started = Signal(int)
@@ -119,7 +131,9 @@ class VideoTile(QWidget):
         self._playback_available = False
         self._recorded = False
         self._overlay: QWidget | None = None
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setFocusPolicy(
+            Qt.FocusPolicy.StrongFocus
+        )  # a click or Tab; then the arrows, Enter, S, B
         self.actions_by_name = install_tile_actions(self)
         self.buttons = TileButtons(self)
         self.buttons.back_clicked.connect(lambda: self.back_requested.emit(self.index))
@@ -410,6 +424,21 @@ class VideoTile(QWidget):
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            super().keyPressEvent(event)
+            return
+        key = Qt.Key(event.key())
+        step = _ARROWS.get(key)
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.double_clicked.emit(self.index)
+        elif step is not None:
+            self.focus_step.emit(self.index, *step)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         show_tile_menu(self, event.globalPos())

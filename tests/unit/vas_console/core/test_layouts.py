@@ -212,3 +212,30 @@ def test_choose_stream(
 def test_choose_stream_needs_a_stream() -> None:
     with pytest.raises(ValueError, match="no live stream"):
         choose_stream((100, 100), {})
+
+
+@pytest.mark.parametrize(
+    ("kind", "index", "step", "expected"),
+    [
+        (LayoutKind.GRID_2X2, 0, (1, 0), 1),
+        (LayoutKind.GRID_2X2, 1, (0, 1), 3),
+        (LayoutKind.GRID_2X2, 3, (-1, 0), 2),
+        (LayoutKind.GRID_2X2, 2, (0, -1), 0),
+        (LayoutKind.GRID_2X2, 1, (1, 0), None),  # the right edge: no wrap
+        (LayoutKind.GRID_4X4, 5, (0, 1), 9),
+        (LayoutKind.GRID_4X4, 5, (1, 0), 6),
+        (LayoutKind.SINGLE, 0, (0, 1), None),
+        # 1+5: the large tile 0 (two by two), 1 and 2 down the right, 3 to 5 along the bottom
+        (LayoutKind.SPOTLIGHT_1_5, 0, (1, 0), 1),  # level with its top
+        (LayoutKind.SPOTLIGHT_1_5, 0, (0, 1), 3),
+        (LayoutKind.SPOTLIGHT_1_5, 2, (-1, 0), 0),
+        (LayoutKind.SPOTLIGHT_1_5, 2, (0, 1), 5),
+        (LayoutKind.SPOTLIGHT_1_5, 4, (0, -1), 0),
+        (LayoutKind.SPOTLIGHT_1_5, 4, (1, 0), 5),
+        (LayoutKind.SPOTLIGHT_1_7, 7, (0, -1), 3),
+    ],
+)
+def test_the_arrow_keys_neighbour_is_the_nearest_tile_that_way(
+    kind: LayoutKind, index: int, step: tuple[int, int], expected: int | None
+) -> None:
+    assert LAYOUTS[kind].neighbour(index, *step) == expected
