@@ -11,15 +11,21 @@ from vas_console.ui.live.dnd import CAMERA_MIME, CAMERAS_MIME, camera_id_from, c
 from vas_console.ui.roster import CameraRoster
 
 
-def test_a_camera_row_drags_as_its_camera_id(qtbot: QtBot, fake_backend: FakeBackend) -> None:
-    group = fake_backend.seed_group("Lobby")
-    camera = fake_backend.seed_camera("Entrance", group=group)
+def _tree(qtbot: QtBot, fake_backend: FakeBackend) -> CameraTreePanel:
+    """The camera tree over the backend's groups and cameras, as the main window shows it."""
     roster = CameraRoster()
     roster.set_groups(list(fake_backend.groups.values()))
     roster.put_cameras(list(fake_backend.cameras.values()))
     panel = CameraTreePanel(roster)
     qtbot.addWidget(panel)
     panel.refresh()
+    return panel
+
+
+def test_a_camera_row_drags_as_its_camera_id(qtbot: QtBot, fake_backend: FakeBackend) -> None:
+    group = fake_backend.seed_group("Lobby")
+    camera = fake_backend.seed_camera("Entrance", group=group)
+    panel = _tree(qtbot, fake_backend)
     model = panel.model
     row = model.camera_row(camera.id)
     assert model.mimeTypes() == [CAMERA_MIME, CAMERAS_MIME]
@@ -37,12 +43,7 @@ def test_a_group_drags_its_cameras_in_the_trees_order_and_an_empty_one_not_at_al
     empty = fake_backend.seed_group("Roof")
     names = ["Level -2", "gate", "Level -1", "Barrier"]
     cameras = {name: fake_backend.seed_camera(name, group=group) for name in names}
-    roster = CameraRoster()
-    roster.set_groups(list(fake_backend.groups.values()))
-    roster.put_cameras(list(fake_backend.cameras.values()))
-    panel = CameraTreePanel(roster)
-    qtbot.addWidget(panel)
-    panel.refresh()
+    panel = _tree(qtbot, fake_backend)
     model = panel.model
 
     folder = model.group_row(group.id)

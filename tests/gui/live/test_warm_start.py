@@ -13,11 +13,12 @@ from backend_embed.api import Camera, StreamRole
 from tests.gui.live.conftest import SUB_SIZE, whep_url
 from tests.gui.live.test_live_wall import drop_camera, wait_live
 from tests.helpers.fake_backend import FakeBackend
-from tests.helpers.live_fakes import FakeSessionFactory
+from tests.helpers.live_fakes import FakeLiveSession, FakeSessionFactory
 from vas_console.core.layouts import SWITCH_BACK_MARGIN, LayoutKind
 from vas_console.media.live import LiveState, LiveStatus
 from vas_console.ui.live.live_wall import LiveWall
 from vas_console.ui.live.tile_feeds import MAX_BRIDGES
+from vas_console.ui.live.video_tile import VideoTile
 
 
 def _warm(backend: FakeBackend, camera: Camera, stream: StreamRole) -> None:
@@ -47,6 +48,27 @@ def test_a_small_tile_shows_the_warm_main_stream_first_then_switches_to_its_sub_
     assert first.output_size == tile.device_size(), "the bridge is scaled to the small tile"
 
 
+def _bridged_while_own_stream_offline(
+    qtbot: QtBot,
+    wall: LiveWall,
+    fake_backend: FakeBackend,
+    camera: Camera,
+    sessions: FakeSessionFactory,
+    offline: LiveStatus,
+) -> tuple[VideoTile, FakeLiveSession, FakeLiveSession]:
+    """A small tile on `camera`'s warm main stream whose own sub stream reports `offline`; the tile and
+    the bridge's and its own session."""
+    _warm(fake_backend, camera, StreamRole.MAIN)
+    sessions.initial[whep_url(camera.id, StreamRole.SUB)] = offline
+    wall.set_layout(LayoutKind.GRID_4X4)
+    tile = wall.tiles[2]
+    drop_camera(tile, camera.id)
+    wait_live(qtbot, tile)
+    qtbot.waitUntil(lambda: len(sessions.sessions) == 2 and sessions.sessions[1].started)
+    bridge, own = sessions.sessions
+    return tile, bridge, own
+
+
 def test_the_bridge_stays_on_screen_while_the_tiles_own_stream_is_offline_and_hands_over_later(
     qtbot: QtBot,
     wall: LiveWall,
@@ -54,17 +76,10 @@ def test_the_bridge_stays_on_screen_while_the_tiles_own_stream_is_offline_and_ha
     cameras: list[Camera],
     sessions: FakeSessionFactory,
 ) -> None:
-    _warm(fake_backend, cameras[1], StreamRole.MAIN)
-    sessions.initial[whep_url(cameras[1].id, StreamRole.SUB)] = LiveStatus(
-        LiveState.OFFLINE, "recorder refused: 503", retry_in_s=3.0
+    offline = LiveStatus(LiveState.OFFLINE, "recorder refused: 503", retry_in_s=3.0)
+    tile, bridge, own = _bridged_while_own_stream_offline(
+        qtbot, wall, fake_backend, cameras[1], sessions, offline
     )
-    wall.set_layout(LayoutKind.GRID_4X4)
-    tile = wall.tiles[2]
-    drop_camera(tile, cameras[1].id)
-
-    wait_live(qtbot, tile)
-    qtbot.waitUntil(lambda: len(sessions.sessions) == 2 and sessions.sessions[1].started)
-    bridge, own = sessions.sessions
     qtbot.wait(50)  # the OFFLINE status has come back to the GUI thread
     assert wall.feeds.stream_of(tile) is StreamRole.MAIN
     assert tile.status is not None
@@ -84,18 +99,12 @@ def test_a_tiles_own_stream_offline_for_good_is_closed_and_the_bridge_stays(
     cameras: list[Camera],
     sessions: FakeSessionFactory,
 ) -> None:
-    _warm(fake_backend, cameras[1], StreamRole.MAIN)
     # no retry scheduled: the session gave up (its HTTP client could not be made)
-    sessions.initial[whep_url(cameras[1].id, StreamRole.SUB)] = LiveStatus(
-        LiveState.OFFLINE, "internal error (see the log)"
+    offline = LiveStatus(LiveState.OFFLINE, "internal error (see the log)")
+    tile, bridge, own = _bridged_while_own_stream_offline(
+        qtbot, wall, fake_backend, cameras[1], sessions, offline
     )
-    wall.set_layout(LayoutKind.GRID_4X4)
-    tile = wall.tiles[2]
-    drop_camera(tile, cameras[1].id)
 
-    wait_live(qtbot, tile)
-    qtbot.waitUntil(lambda: len(sessions.sessions) == 2 and sessions.sessions[1].started)
-    bridge, own = sessions.sessions
     # not kept as pending forever, waiting for a retry that is never due
     qtbot.waitUntil(lambda: own.closed)
     assert not bridge.closed
