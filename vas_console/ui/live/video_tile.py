@@ -45,6 +45,7 @@ _HEADER_BACKGROUND = QColor(theme.PANEL)
 _RECORDED_BACKGROUND = QColor("#4a3500")
 RECORDED_BADGE = "RECORDED"
 _MARGIN = 6
+_HEADER_PAD = 3
 #: arrow keys as steps on the wall (dx, dy)
 _ARROWS = {
     Qt.Key.Key_Left: (-1, 0),
@@ -52,7 +53,6 @@ _ARROWS = {
     Qt.Key.Key_Up: (0, -1),
     Qt.Key.Key_Down: (0, 1),
 }
-_HEADER_PAD = 3
 _STATE_WORDS = {
     LiveState.CONNECTING: ("Connecting", theme.TEXT_DIM),
     LiveState.LIVE: ("Live", theme.TEXT_DIM),  # colour is kept for problems (docs/ui.md)
@@ -131,9 +131,8 @@ class VideoTile(QWidget):
         self._playback_available = False
         self._recorded = False
         self._overlay: QWidget | None = None
-        self.setFocusPolicy(
-            Qt.FocusPolicy.StrongFocus
-        )  # a click or Tab; then the arrows, Enter, S, B
+        # taken by a click or Tab; then the arrows, Enter, S and B act on the tile
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.actions_by_name = install_tile_actions(self)
         self.buttons = TileButtons(self)
         self.buttons.back_clicked.connect(lambda: self.back_requested.emit(self.index))
