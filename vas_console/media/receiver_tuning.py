@@ -77,9 +77,8 @@ class MarkerJitterBuffer(JitterBuffer):
             return frame
         try:
             return self._remove_marked_frame()
-        except (
-            AttributeError
-        ) as error:  # nothing removed yet: aiortc's rules go on with every packet
+        # nothing was removed yet: aiortc's own rules go on, for this packet and every later one
+        except AttributeError as error:
             self._by_marker = False
             _leave_out(_MARKER_TUNING, f"a received packet has no payload where expected ({error})")
             return None

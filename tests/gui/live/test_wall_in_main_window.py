@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import replace
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -34,16 +36,8 @@ def test_an_empty_wall_shows_the_enabled_cameras_in_order(
     assert [t.camera_name for t in wall.tiles[:3]] == ["Entrance", "Yard", None]
 
 
-def _shown_window(qtbot: QtBot, backend: FakeBackend, wall: LiveWall) -> MainWindow:
-    window = MainWindow(backend, LogBuffer(), live_wall=wall)
-    qtbot.addWidget(window, before_close_func=lambda w: w.close_for_quit())
-    window.show()
-    window.tasks.start(window.load(), name="load")
-    qtbot.waitUntil(lambda: window.tasks.idle and wall.tasks.idle)
-    return window
-
-
-def test_in_the_window_the_arrow_keys_reach_the_wall_and_move_between_tiles(
+@pytest.fixture
+def shown(
     qtbot: QtBot,
     qt_loop: asyncio.AbstractEventLoop,
     fake_backend: FakeBackend,
@@ -51,9 +45,25 @@ def test_in_the_window_the_arrow_keys_reach_the_wall_and_move_between_tiles(
     sessions: FakeSessionFactory,
     layout_store: LayoutStore,
     cameras: list[Camera],
-) -> None:
+) -> Iterator[tuple[MainWindow, LiveWall]]:
+    """The main window with a live wall, shown and loaded; quit at the end, every session closed."""
     wall = LiveWall(fake_backend, worker, layout_store, session_factory=sessions)
-    window = _shown_window(qtbot, fake_backend, wall)
+    window = MainWindow(fake_backend, LogBuffer(), live_wall=wall)
+    qtbot.addWidget(window, before_close_func=lambda w: w.close_for_quit())
+    window.show()
+    window.tasks.start(window.load(), name="load")
+    qtbot.waitUntil(lambda: window.tasks.idle and wall.tasks.idle)
+    yield window, wall
+    window.close_for_quit()
+    for future in wall.feeds.closing:
+        future.result(timeout=5)
+    assert not sessions.open()
+
+
+def test_in_the_window_the_arrow_keys_reach_the_wall_and_move_between_tiles(
+    qtbot: QtBot, shown: tuple[MainWindow, LiveWall]
+) -> None:
+    window, wall = shown
     window.activateWindow()
     wall.tiles[0].setFocus()
     qtbot.waitUntil(wall.tiles[0].hasFocus)
@@ -63,22 +73,12 @@ def test_in_the_window_the_arrow_keys_reach_the_wall_and_move_between_tiles(
     qtbot.waitUntil(wall.tiles[1].hasFocus)
     qtbot.keyClick(wall.tiles[1], Qt.Key.Key_Return)
     assert wall.state.maximised == 1
-    window.close_for_quit()
-    for future in wall.feeds.closing:
-        future.result(timeout=5)
 
 
 def test_wall_mode_hides_menus_docks_and_tabs_and_brings_them_back(
-    qtbot: QtBot,
-    qt_loop: asyncio.AbstractEventLoop,
-    fake_backend: FakeBackend,
-    worker: LoopThread,
-    sessions: FakeSessionFactory,
-    layout_store: LayoutStore,
-    cameras: list[Camera],
+    qtbot: QtBot, shown: tuple[MainWindow, LiveWall]
 ) -> None:
-    wall = LiveWall(fake_backend, worker, layout_store, session_factory=sessions)
-    window = _shown_window(qtbot, fake_backend, wall)
+    window, wall = shown
     assert window.workspace.currentWidget() is wall
     assert window.workspace.tabText(0) == "Live"
     assert window.full_screen_action.shortcut().isEmpty(), "F11 belongs to the wall"
@@ -96,7 +96,3 @@ def test_wall_mode_hides_menus_docks_and_tabs_and_brings_them_back(
     assert window.statusBar().isVisible()
     assert window.workspace.tabBar().isVisible()
     assert window.tree.isVisible()
-    window.close_for_quit()
-    for future in wall.feeds.closing:
-        future.result(timeout=5)
-    assert not sessions.open()
